@@ -1,0 +1,26 @@
+# Two commands matter: `make demo` runs the portal locally, `make test` runs every test.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+.PHONY: help demo test lint format install clean
+
+help:  ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+install:  ## Create .venv with Python 3.13 and install the portal and its test tools
+	@scripts/bootstrap.sh
+
+demo:  ## Run the portal and the local Authlete sandbox with demo data (Ctrl-C stops both)
+	@scripts/demo.sh
+
+test:  ## Run the whole test suite (set DATABASE_URL=postgres://... for PostgreSQL)
+	@scripts/test.sh $(ARGS)
+
+lint:  ## Check style and common mistakes
+	@scripts/bootstrap.sh >/dev/null && .venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+format:  ## Rewrite the code in the project's style
+	@.venv/bin/ruff format . && .venv/bin/ruff check --fix .
+
+clean:  ## Remove local state: the demo databases and collected static files
+	rm -rf var staticfiles

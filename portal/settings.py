@@ -1,0 +1,296 @@
+"""Settings for the connected-apps portal: one module, every deployment difference an env variable.
+
+With no environment at all this is the local demo: DEBUG on, SQLite in var/, and the Authlete
+sandbox on 127.0.0.1:8765. Production sets DJANGO_DEBUG=0 and the variables in .env.example.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "")
+    try:
+        return float(raw) if raw.strip() else default
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, not {raw!r}.") from exc
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    try:
+        return int(raw) if raw.strip() else default
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from exc
+
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
+
+# The demo key is public; production refuses to start with it (see the check at the end).
+DEMO_SECRET_KEY = "demo-only-insecure-key-do-not-use-in-production-0123456789abcdef"  # noqa: S105
+
+# --- Core -------------------------------------------------------------------------------------
+
+ALLOWED_HOSTS = _env_list("DJANGO_ALLOWED_HOSTS")
+DEBUG = _env_bool("DJANGO_DEBUG", True)
+ROOT_URLCONF = "portal.urls"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", DEMO_SECRET_KEY)
+WSGI_APPLICATION = "portal.wsgi.application"
+
+if DEBUG:
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, "localhost", "127.0.0.1", "[::1]", "testserver"]
+
+# --- Applications -----------------------------------------------------------------------------
+
+INSTALLED_APPS = [
+    "accounts",
+    "connected_apps",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.humanize",
+    "django.contrib.messages",
+    "django.contrib.sessions",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.csp",
+                "django.template.context_processors.debug",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database and cache -----------------------------------------------------------------------
+
+if not os.environ.get("DATABASE_URL"):
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # the demo's SQLite file lives here
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
+        conn_max_age=_env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "portal",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Authentication ---------------------------------------------------------------------------
+
+ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optional")
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_ADAPTER = "accounts.allauth.AccountAdapter"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+LOGIN_REDIRECT_URL = "connected_apps:list"
+LOGIN_URL = "account_login"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+SOCIALACCOUNT_ADAPTER = "accounts.allauth.SocialAccountAdapter"
+
+# Optional sign-in through an OpenID Connect provider, usually the authorization server whose
+# grants this portal manages. Configured entirely from the environment; absent means off.
+OIDC_PROVIDER_ID = os.environ.get("OIDC_PROVIDER_ID", "authserver")
+SOCIALACCOUNT_PROVIDERS: dict[str, dict] = {}
+if os.environ.get("OIDC_SERVER_URL"):
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "APPS": [
+            {
+                "provider_id": OIDC_PROVIDER_ID,
+                "name": os.environ.get("OIDC_NAME", "Single sign-on"),
+                "client_id": os.environ.get("OIDC_CLIENT_ID", ""),
+                "secret": os.environ.get("OIDC_CLIENT_SECRET", ""),
+                "settings": {"server_url": os.environ["OIDC_SERVER_URL"]},
+            }
+        ],
+        "OAUTH_PKCE_ENABLED": True,
+    }
+
+# Local sign-up stays closed: with subjects derived from usernames, an open sign-up would let a
+# stranger claim the username of an existing subject. People arrive by invitation or through OIDC.
+PORTAL_ALLOW_SIGNUP = _env_bool("PORTAL_ALLOW_SIGNUP", False)
+
+_oidc_url = urlsplit(os.environ.get("OIDC_SERVER_URL", ""))
+OIDC_FORM_ACTION = [f"{_oidc_url.scheme}://{_oidc_url.netloc}"] if _oidc_url.netloc else []
+
+# How a signed-in user maps to an Authlete subject (see accounts/subjects.py).
+PORTAL_SUBJECT_ATTRIBUTE = os.environ.get("PORTAL_SUBJECT_ATTRIBUTE", "username")
+
+# --- Authlete ---------------------------------------------------------------------------------
+
+AUTHLETE_API_KEY = os.environ.get("AUTHLETE_API_KEY", "")
+AUTHLETE_API_SECRET = os.environ.get("AUTHLETE_API_SECRET", "")
+AUTHLETE_API_VERSION = os.environ.get("AUTHLETE_API_VERSION", "v3").strip().lower()
+AUTHLETE_BASE_URL = os.environ.get("AUTHLETE_BASE_URL", "http://127.0.0.1:8765")
+AUTHLETE_CONNECT_TIMEOUT = _env_float("AUTHLETE_CONNECT_TIMEOUT", 2.0)
+AUTHLETE_DEADLINE = _env_float("AUTHLETE_DEADLINE", 8.0)
+AUTHLETE_MAX_RETRIES = _env_int("AUTHLETE_MAX_RETRIES", 2)
+AUTHLETE_READ_TIMEOUT = _env_float("AUTHLETE_READ_TIMEOUT", 5.0)
+AUTHLETE_SERVICE_ID = os.environ.get("AUTHLETE_SERVICE_ID", "715948317" if DEBUG else "")
+AUTHLETE_SERVICE_TOKEN = os.environ.get(
+    "AUTHLETE_SERVICE_TOKEN", "sandbox-service-token" if DEBUG else ""
+)
+# Client metadata (logo, links) changes rarely; the list page reads it from this cache.
+PORTAL_CLIENT_CACHE_SECONDS = _env_int("PORTAL_CLIENT_CACHE_SECONDS", 300)
+PORTAL_PAGE_SIZE = _env_int("PORTAL_PAGE_SIZE", 10)
+
+# --- Internationalisation ---------------------------------------------------------------------
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ja", "日本語"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files -----------------------------------------------------------------------------
+
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# --- Security ---------------------------------------------------------------------------------
+
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SECURE = not DEBUG
+CSRF_TRUSTED_ORIGINS = _env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "base-uri": [CSP.SELF],
+    # allauth starts OIDC sign-in with a POST that redirects to the provider.
+    "form-action": [CSP.SELF, *OIDC_FORM_ACTION],
+    "frame-ancestors": [CSP.NONE],
+    # Client logos live on their developers' sites; in the demo the sandbox serves them.
+    "img-src": [CSP.SELF, "data:", "https:", *(["http:"] if DEBUG else [])],
+    "object-src": [CSP.NONE],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_HSTS_SECONDS = 0 if DEBUG else _env_int("DJANGO_HSTS_SECONDS", 31_536_000)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("DJANGO_BEHIND_TLS_PROXY", False) else None
+)
+# Probes answer over plain HTTP on the container's own port.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_SSL_REDIRECT = _env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = not DEBUG
+X_FRAME_OPTIONS = "DENY"
+
+# --- Email and logging ------------------------------------------------------------------------
+
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "portal@localhost")
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "DJANGO_EMAIL_BACKEND",
+            f"django.core.mail.backends.{'console' if DEBUG else 'smtp'}.EmailBackend",
+        ),
+    }
+}
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {"django.server": {"level": "WARNING"}},
+}
+
+# --- Refuse an insecure production start ------------------------------------------------------
+
+if not DEBUG:
+    problems = []
+    if SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 40:
+        problems.append("DJANGO_SECRET_KEY must be set to a long random value")
+    if not ALLOWED_HOSTS:
+        problems.append("DJANGO_ALLOWED_HOSTS must list the host names the portal answers to")
+    if problems:
+        raise ImproperlyConfigured(
+            "Refusing to start with DJANGO_DEBUG off: " + "; ".join(problems) + "."
+        )

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Run the portal against the local Authlete sandbox, both seeded with the demo world.
+# Safe to run again: data is created once and reused. Ctrl-C stops both servers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PORT=${PORT:-8000}
+SANDBOX_PORT=${SANDBOX_PORT:-8765}
+export AUTHLETE_BASE_URL=${AUTHLETE_BASE_URL:-http://127.0.0.1:$SANDBOX_PORT}
+
+scripts/bootstrap.sh
+mkdir -p var
+.venv/bin/python manage.py migrate --noinput >/dev/null
+.venv/bin/python manage.py seed_demo_users
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo
+  echo "Stopped the portal and the sandbox."
+}
+trap stop INT TERM EXIT
+
+.venv/bin/python -m authlete_sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" \
+  --db var/sandbox.sqlite3 --seed demo &
+pids+=($!)
+
+for _ in $(seq 1 50); do
+  if .venv/bin/python manage.py authlete_check >/dev/null 2>&1; then break; fi
+  sleep 0.2
+done
+.venv/bin/python manage.py authlete_check
+
+.venv/bin/gunicorn portal.wsgi --bind "127.0.0.1:$PORT" --workers 2 --threads 4 \
+  --access-logfile - --log-level warning &
+pids+=($!)
+
+cat <<MSG
+
+  Connected apps portal: http://127.0.0.1:$PORT/
+  Authlete sandbox:      $AUTHLETE_BASE_URL
+
+  Sign in as (username / password):
+    john   / demo-john     14 connected apps, more than one page
+    alice  / demo-alice    3 connected apps
+    carol  / demo-carol    2 connected apps, subject "urn:acme:user/42@example.com"
+    bob    / demo-bob      no connected apps yet
+    admin  / demo-admin    staff: /admin/ for any user's connected apps and the audit log
+
+  Press Ctrl-C to stop.
+MSG
+wait -n "${pids[@]}"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install what the tests need (Debian's Chromium included, when apt-get is allowed) and run them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/bootstrap.sh
+
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian's chromium for the browser tests"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "Chromium is missing and apt-get is not allowed here: install the 'chromium' package." >&2
+    exit 1
+  fi
+fi
+
+if [[ ${DATABASE_URL:-} == postgres* ]]; then
+  scripts/services.sh postgres
+fi
+if [[ -n ${REDIS_URL:-} ]]; then
+  scripts/services.sh redis
+fi
+
+echo "Running the suite on ${DATABASE_URL:-SQLite}"
+exec .venv/bin/python -m pytest "$@"
