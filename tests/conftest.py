@@ -1,0 +1,124 @@
+"""Fixtures shared by every test: a live Authlete sandbox over HTTP, and signed-in people."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from django.core.cache import cache
+
+from authlete_sandbox import LIMITED_TOKEN, SERVICE_ID, SERVICE_TOKEN
+from authlete_sandbox.server import SandboxServer
+
+
+class Sandbox:
+    """A running sandbox and its control API, for setting up worlds and checking what changed."""
+
+    def __init__(self, server: SandboxServer) -> None:
+        self.server = server
+        self.url = server.url
+        self.http = requests.Session()
+
+    def control(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.http.request(method, f"{self.url}/_sandbox/{path}", timeout=10, **kwargs)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def reset(self, seed: str = "demo") -> None:
+        self.control("POST", "reset", json={"seed": seed})
+
+    def fault(self, kind: str, path: str = "", **options: Any) -> None:
+        self.control("POST", "faults", json={"kind": kind, "path": path, **options})
+
+    def clear_faults(self) -> None:
+        self.control("DELETE", "faults")
+
+    def requests(self) -> list[dict[str, Any]]:
+        return self.control("GET", "requests")
+
+    def clear_requests(self) -> None:
+        self.control("DELETE", "requests")
+
+    def writes(self) -> list[dict[str, Any]]:
+        """Authlete calls received that change state (everything but the reads)."""
+        reads = ("/get", "/get/list", "/service/get", "/auth/introspection")
+        return [r for r in self.requests() if not any(marker in r["path"] for marker in reads)]
+
+    def authorize(self, **body: Any) -> dict[str, Any]:
+        return self.control("POST", "authorize", json=body)
+
+    def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """Call the sandbox's Authlete API (v3) directly, as a test's independent witness."""
+        headers = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+        return self.http.request(
+            method, f"{self.url}/api/{SERVICE_ID}{path}", headers=headers, timeout=10, **kwargs
+        )
+
+    def introspect(self, token: str) -> dict[str, Any]:
+        response = self.api("POST", "/auth/introspection", json={"token": token})
+        response.raise_for_status()
+        return response.json()
+
+    def authorized_client_ids(self, subject: str) -> list[int]:
+        response = self.api(
+            "POST", "/client/authorization/get/list", json={"subject": subject, "end": 1000}
+        )
+        response.raise_for_status()
+        return [client["clientId"] for client in response.json().get("clients") or []]
+
+    def token_scopes(self, subject: str, client_id: int) -> list[list[str]]:
+        response = self.api(
+            "GET",
+            "/auth/token/get/list",
+            params={"subject": subject, "clientIdentifier": client_id, "end": 1000},
+        )
+        response.raise_for_status()
+        return [sorted(t.get("scopes") or []) for t in response.json().get("accessTokens") or []]
+
+    def granted_scopes(self, subject: str, client_id: int) -> dict[str, Any]:
+        response = self.api(
+            "POST", f"/client/granted_scopes/get/{client_id}", json={"subject": subject}
+        )
+        response.raise_for_status()
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[SandboxServer]:
+    server = SandboxServer(port=0, db=":memory:", seed="demo")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server: SandboxServer) -> Sandbox:
+    witness = Sandbox(sandbox_server)
+    witness.reset("demo")
+    return witness
+
+
+@pytest.fixture(autouse=True)
+def _portal_settings(settings: Any, sandbox_server: SandboxServer) -> Iterator[None]:
+    """Point the portal at the test sandbox, v3, with short timeouts, and an empty cache."""
+    settings.AUTHLETE_BASE_URL = sandbox_server.url
+    settings.AUTHLETE_API_VERSION = "v3"
+    settings.AUTHLETE_SERVICE_ID = SERVICE_ID
+    settings.AUTHLETE_SERVICE_TOKEN = SERVICE_TOKEN
+    settings.AUTHLETE_CONNECT_TIMEOUT = 1.0
+    settings.AUTHLETE_READ_TIMEOUT = 1.0
+    settings.AUTHLETE_DEADLINE = 2.5
+    settings.AUTHLETE_MAX_RETRIES = 2
+    # Hashed static names need collectstatic; page tests only need the files to resolve.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
+__all__ = ["LIMITED_TOKEN", "Sandbox"]
