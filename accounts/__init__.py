@@ -1,0 +1,1 @@
+"""People who sign in to the portal, and the Authlete subject each one maps to."""

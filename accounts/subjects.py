@@ -1,0 +1,45 @@
+"""Decide which Authlete subject a signed-in person is: the one place that answers it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.socialaccount.models import SocialAccount
+from django.conf import settings
+
+
+def subject_for_user(user: Any) -> str | None:
+    """Return the Authlete subject whose grants ``user`` may see and manage, or None.
+
+    The first rule that gives a non-empty value wins:
+
+    1. ``user.authlete_subject``, an override an administrator set on purpose;
+    2. the ``uid`` of the user's allauth ``SocialAccount`` at ``settings.OIDC_PROVIDER_ID``,
+       i.e. the OIDC ``sub`` the authorization server itself issued for this person;
+    3. the user attribute named by ``settings.PORTAL_SUBJECT_ATTRIBUTE`` (``username`` by
+       default), for deployments where the portal and the server share login names.
+
+    Anonymous users, and users for whom every rule gives nothing, have no subject: the
+    portal then shows nothing rather than guessing.
+    """
+    if user is None or not user.is_authenticated:
+        return None
+
+    override = (user.authlete_subject or "").strip()
+    if override:
+        return override
+
+    sub = (
+        SocialAccount.objects.filter(user=user, provider=settings.OIDC_PROVIDER_ID)
+        .values_list("uid", flat=True)
+        .first()
+    )
+    if sub:
+        return sub
+
+    attribute = getattr(settings, "PORTAL_SUBJECT_ATTRIBUTE", "username")
+    value = getattr(user, attribute, None) if attribute else None
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None

@@ -1,0 +1,16 @@
+"""People for the account tests: a local user with a known password."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def john(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user(
+        username="john", email="john@example.com", password=PASSWORD
+    )

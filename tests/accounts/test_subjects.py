@@ -1,0 +1,65 @@
+"""Whose Authlete grants a person sees: the precedence of subject_for_user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from allauth.socialaccount.models import SocialAccount
+from django.contrib.auth.models import AnonymousUser
+
+from accounts.subjects import subject_for_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _link(user: Any, provider: str, uid: str) -> None:
+    SocialAccount.objects.create(user=user, provider=provider, uid=uid)
+
+
+def test_an_admin_set_override_wins_over_everything(john: Any, settings: Any):
+    _link(john, settings.OIDC_PROVIDER_ID, "oidc-sub-123")
+    john.authlete_subject = "urn:acme:user/42"
+    john.save()
+    assert subject_for_user(john) == "urn:acme:user/42"
+
+
+def test_the_oidc_sub_wins_over_the_username(john: Any, settings: Any):
+    _link(john, settings.OIDC_PROVIDER_ID, "oidc-sub-123")
+    assert subject_for_user(john) == "oidc-sub-123"
+
+
+def test_a_social_account_at_another_provider_is_ignored(john: Any, settings: Any):
+    _link(john, "someone-else", "other-sub")
+    assert subject_for_user(john) == "john"
+
+
+def test_the_provider_id_comes_from_settings(john: Any, settings: Any):
+    settings.OIDC_PROVIDER_ID = "corporate"
+    _link(john, "corporate", "corp-sub")
+    assert subject_for_user(john) == "corp-sub"
+
+
+def test_without_override_or_sub_the_username_is_the_subject(john: Any):
+    assert subject_for_user(john) == "john"
+
+
+def test_the_attribute_used_is_configurable(john: Any, settings: Any):
+    settings.PORTAL_SUBJECT_ATTRIBUTE = "email"
+    assert subject_for_user(john) == "john@example.com"
+
+
+def test_an_empty_configured_attribute_gives_no_subject(john: Any, settings: Any):
+    settings.PORTAL_SUBJECT_ATTRIBUTE = "first_name"
+    assert john.first_name == ""
+    assert subject_for_user(john) is None
+
+
+def test_a_blank_override_counts_as_unset(john: Any):
+    john.authlete_subject = "   "
+    john.save()
+    assert subject_for_user(john) == "john"
+
+
+def test_anonymous_people_have_no_subject():
+    assert subject_for_user(AnonymousUser()) is None
