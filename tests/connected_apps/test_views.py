@@ -1,0 +1,426 @@
+"""The connected-apps pages through Django's test client, against the live sandbox."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from connected_apps.models import AuditEvent
+from tests.conftest import Sandbox
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def _name(sandbox: Sandbox, client_id: int) -> str:
+    return sandbox.api("GET", f"/client/get/{client_id}").json()["clientName"]
+
+
+def _narrowable(sandbox: Sandbox, subject: str, client_ids: list[int]) -> tuple[int, list[str]]:
+    """One of the subject's apps holding two or more scopes, with those scopes."""
+    for client_id in client_ids:
+        scopes = sorted({s for token in sandbox.token_scopes(subject, client_id) for s in token})
+        if len(scopes) >= 2:
+            return client_id, scopes
+    raise AssertionError("the demo world has no app with two scopes")
+
+
+# --- The list -----------------------------------------------------------------------------------
+
+
+def test_signed_out_people_are_sent_to_the_login_page(client: Client):
+    response = client.get(reverse("connected_apps:list"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_the_list_shows_one_card_per_app_with_plain_words_and_pages(
+    john_client, sandbox, johns_apps
+):
+    response = john_client.get(reverse("connected_apps:list"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count('class="app-card"') == 10
+    assert "Page 1 of 2" in html
+    assert f"{len(johns_apps)} connected apps" in html
+    assert _name(sandbox, johns_apps[0]) in html
+    # Scopes appear in the service's words, with the raw name at hand.
+    assert "See your email address" in html and '<code class="scope__name">email</code>' in html
+
+
+def test_the_second_page_shows_the_remaining_apps(john_client, johns_apps):
+    html = john_client.get(reverse("connected_apps:list"), {"page": 2}).content.decode()
+    assert html.count('class="app-card"') == len(johns_apps) - 10
+    assert "Page 2 of 2" in html
+
+
+def test_a_page_number_past_the_end_shows_the_last_page(john_client):
+    response = john_client.get(reverse("connected_apps:list"), {"page": "999"})
+    assert response.status_code == 200
+    assert "Page 2 of 2" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["abc", "-3", "0", "1e9", ""])
+def test_a_nonsense_page_number_shows_the_first_page(john_client, page):
+    response = john_client.get(reverse("connected_apps:list"), {"page": page})
+    assert response.status_code == 200
+    assert "Page 1 of 2" in response.content.decode()
+
+
+def test_htmx_gets_only_the_list_fragment(john_client):
+    response = john_client.get(reverse("connected_apps:list"), **HTMX)
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="app-list"')
+    assert "<html" not in html
+
+
+def test_search_filters_apps_by_name(john_client, sandbox, johns_apps):
+    wanted = _name(sandbox, johns_apps[3])
+    html = john_client.get(
+        reverse("connected_apps:list"), {"q": wanted[:6].lower()}
+    ).content.decode()
+    assert wanted in html
+    assert html.count('class="app-card"') < 10
+
+
+def test_a_search_without_matches_says_so(john_client):
+    html = john_client.get(
+        reverse("connected_apps:list"), {"q": "zzz-no-such-app"}
+    ).content.decode()
+    assert "No app matches your search" in html
+
+
+def test_app_names_follow_the_request_language(john_client, sandbox, johns_apps):
+    localized = None
+    for client_id in johns_apps:
+        names = sandbox.api("GET", f"/client/get/{client_id}").json().get("clientNames") or []
+        localized = next((n["value"] for n in names if n["tag"].startswith("ja")), None)
+        if localized:
+            break
+    assert localized, "the demo world has a client with a Japanese name"
+    html = (
+        john_client.get(
+            reverse("connected_apps:list"), {"q": ""}, HTTP_ACCEPT_LANGUAGE="ja"
+        ).content.decode()
+        + john_client.get(
+            reverse("connected_apps:list"), {"page": 2}, HTTP_ACCEPT_LANGUAGE="ja"
+        ).content.decode()
+    )
+    assert localized in html
+
+
+def test_someone_with_no_apps_sees_a_friendly_empty_state(make_user, sandbox):
+    client = Client()
+    client.force_login(make_user("bob"))
+    html = client.get(reverse("connected_apps:list")).content.decode()
+    assert "No apps are connected to your account" in html
+
+
+def test_someone_without_a_subject_sees_why_and_nobody_elses_data(make_user, settings):
+    settings.PORTAL_SUBJECT_ATTRIBUTE = "first_name"
+    client = Client()
+    client.force_login(make_user("john"))
+    response = client.get(reverse("connected_apps:list"))
+    assert response.status_code == 403
+    assert "linked to an identity" in response.content.decode()
+    assert 'class="app-card"' not in response.content.decode()
+
+
+def test_the_list_fetches_client_metadata_once_then_from_the_cache(john_client, sandbox):
+    john_client.get(reverse("connected_apps:list"))
+    sandbox.clear_requests()
+    john_client.get(reverse("connected_apps:list"))
+    assert not [r for r in sandbox.requests() if "/client/get/" in r["path"]]
+
+
+# --- Details ------------------------------------------------------------------------------------
+
+
+def test_details_show_last_and_all_time_consent_and_active_tokens(john_client, sandbox, johns_apps):
+    client_id = johns_apps[0]
+    issued = sandbox.authorize(clientId=client_id, subject="john", scopes=["email"], refresh=True)
+    response = john_client.get(reverse("connected_apps:detail", args=[client_id]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "The last time you allowed it" in html and "Ever allowed" in html
+    assert "active token" in html
+    assert issued["accessToken"] not in html and issued["accessTokenHash"] not in html
+
+
+def test_details_of_an_app_that_is_not_yours_are_not_found(alice_client, sandbox, johns_apps):
+    alices = set(sandbox.authorized_client_ids("alice"))
+    not_hers = next(c for c in johns_apps if c not in alices)
+    assert alice_client.get(reverse("connected_apps:detail", args=[not_hers])).status_code == 404
+
+
+def test_a_malformed_client_id_is_not_found(john_client):
+    assert john_client.get("/apps/not-a-number/").status_code == 404
+    assert john_client.get("/apps/99999999999999999999999/narrow/").status_code == 404
+
+
+# --- Narrowing ----------------------------------------------------------------------------------
+
+
+def test_the_narrow_form_offers_only_the_scopes_the_app_holds(john_client, sandbox, johns_apps):
+    client_id, scopes = _narrowable(sandbox, "john", johns_apps)
+    html = john_client.get(reverse("connected_apps:narrow", args=[client_id])).content.decode()
+    assert html.count('type="checkbox"') == len(scopes)
+    for scope in scopes:
+        assert f'value="{scope}"' in html
+
+
+def test_narrowing_keeps_only_the_checked_scopes_and_clears_remembered_consent(
+    john_client, sandbox, johns_apps
+):
+    client_id, scopes = _narrowable(sandbox, "john", johns_apps)
+    response = john_client.post(
+        reverse("connected_apps:narrow", args=[client_id]), {"keep": [scopes[0]]}
+    )
+    assert response.status_code == 302
+    assert sandbox.token_scopes("john", client_id) == [[scopes[0]]] * len(
+        sandbox.token_scopes("john", client_id)
+    )
+    assert sandbox.granted_scopes("john", client_id)["latestGrantedScopes"] is None
+    event = AuditEvent.objects.get()
+    assert (event.action, event.outcome, event.scopes_after) == ("narrow", "success", [scopes[0]])
+    assert event.result_code == "A138001" and event.actor_username == "john"
+    followed = john_client.get(response["Location"]).content.decode()
+    assert "now has only the permissions you kept" in followed
+
+
+def test_narrowing_with_htmx_returns_the_updated_card_and_an_announcement(
+    john_client, sandbox, johns_apps
+):
+    client_id, scopes = _narrowable(sandbox, "john", johns_apps)
+    response = john_client.post(
+        reverse("connected_apps:narrow", args=[client_id]), {"keep": [scopes[0]]}, **HTMX
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith(f'<li class="app-card" id="app-{client_id}"')
+    assert f'<code class="scope__name">{scopes[1]}</code>' not in html
+    assert 'hx-swap-oob="true"' in html and 'aria-live="polite"' in html
+
+
+def test_narrowing_to_a_scope_never_granted_is_refused_before_authlete(
+    john_client, sandbox, johns_apps
+):
+    client_id, scopes = _narrowable(sandbox, "john", johns_apps)
+    sandbox.clear_requests()
+    response = john_client.post(
+        reverse("connected_apps:narrow", args=[client_id]),
+        {"keep": [scopes[0], "payments.initiate-all"]},
+    )
+    assert response.status_code == 400
+    assert "is not a permission this app holds" in response.content.decode()
+    assert sandbox.writes() == []
+
+
+def test_unchecking_everything_offers_to_disconnect_instead(john_client, sandbox, johns_apps):
+    client_id, _ = _narrowable(sandbox, "john", johns_apps)
+    sandbox.clear_requests()
+    response = john_client.post(reverse("connected_apps:narrow", args=[client_id]), {})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "instead" in html and reverse("connected_apps:revoke", args=[client_id]) in html
+    assert sandbox.writes() == []
+
+
+def test_keeping_every_scope_changes_nothing(john_client, sandbox, johns_apps):
+    client_id, scopes = _narrowable(sandbox, "john", johns_apps)
+    sandbox.clear_requests()
+    response = john_client.post(
+        reverse("connected_apps:narrow", args=[client_id]), {"keep": scopes}
+    )
+    assert response.status_code == 400
+    assert sandbox.writes() == []
+
+
+def test_narrowing_another_persons_app_is_not_found_and_changes_nothing(
+    alice_client, sandbox, johns_apps
+):
+    alices = set(sandbox.authorized_client_ids("alice"))
+    client_id, scopes = _narrowable(sandbox, "john", [c for c in johns_apps if c not in alices])
+    sandbox.clear_requests()
+    response = alice_client.post(
+        reverse("connected_apps:narrow", args=[client_id]), {"keep": [scopes[0]]}
+    )
+    assert response.status_code == 404
+    assert sandbox.writes() == []
+    assert AuditEvent.objects.count() == 0
+
+
+def test_writes_need_the_csrf_token(john, sandbox, johns_apps):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(john)
+    sandbox.clear_requests()
+    response = client.post(reverse("connected_apps:revoke", args=[johns_apps[0]]))
+    assert response.status_code == 403
+    assert sandbox.writes() == []
+
+
+# --- Revoking -----------------------------------------------------------------------------------
+
+
+def test_the_revoke_confirmation_names_the_app_and_what_it_loses(john_client, sandbox, johns_apps):
+    client_id = johns_apps[0]
+    html = john_client.get(reverse("connected_apps:revoke", args=[client_id])).content.decode()
+    assert f"Disconnect {_name(sandbox, client_id)}?" in html
+    assert "Data the app already received stays with it" in html
+    assert 'class="scope__name"' in html
+
+
+def test_revoking_ends_every_token_and_the_remembered_consent(john_client, sandbox, johns_apps):
+    client_id = johns_apps[0]
+    issued = sandbox.authorize(clientId=client_id, subject="john", scopes=["email"], refresh=True)
+    response = john_client.post(reverse("connected_apps:revoke", args=[client_id]))
+    assert response.status_code == 302
+    assert client_id not in sandbox.authorized_client_ids("john")
+    assert sandbox.introspect(issued["accessToken"])["existent"] is False
+    assert sandbox.granted_scopes("john", client_id)["mergedGrantedScopes"] is None
+    event = AuditEvent.objects.get()
+    assert (event.action, event.outcome, event.result_code) == ("revoke", "success", "A137001")
+    followed = john_client.get(response["Location"]).content.decode()
+    assert "was disconnected" in followed
+
+
+def test_revoking_with_htmx_removes_the_card_and_announces_it(john_client, sandbox, johns_apps):
+    client_id = johns_apps[0]
+    response = john_client.post(reverse("connected_apps:revoke", args=[client_id]), **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "app-card" not in html
+    assert 'id="messages"' in html and "was disconnected" in html
+
+
+def test_revoke_failing_upstream_says_nothing_changed_and_is_audited(
+    john_client, sandbox, johns_apps
+):
+    client_id = johns_apps[0]
+    sandbox.fault("status500", path="/client/authorization/delete/")
+    response = john_client.post(reverse("connected_apps:revoke", args=[client_id]), **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert "Nothing was changed" in html and "Try again" in html
+    assert "Traceback" not in html
+    assert client_id in sandbox.authorized_client_ids("john")
+    assert AuditEvent.objects.get().outcome == "failed"
+
+
+def test_revoke_all_asks_for_a_stronger_confirmation(john_client, sandbox, johns_apps):
+    html = john_client.get(reverse("connected_apps:revoke_all")).content.decode()
+    assert html.count("<li>") >= len(johns_apps)
+    sandbox.clear_requests()
+    response = john_client.post(reverse("connected_apps:revoke_all"), {})
+    assert response.status_code == 400
+    assert sandbox.writes() == []
+
+
+def test_revoke_all_disconnects_everything_and_reports_it(john_client, sandbox, johns_apps):
+    response = john_client.post(reverse("connected_apps:revoke_all"), {"confirm": "on"})
+    assert response.status_code == 302
+    assert sandbox.authorized_client_ids("john") == []
+    assert AuditEvent.objects.filter(action="revoke", outcome="success").count() == len(johns_apps)
+    html = john_client.get(response["Location"]).content.decode()
+    assert "Disconnected:" in html and "No apps are connected to your account" in html
+
+
+def test_revoke_all_reports_exactly_which_apps_failed(john_client, sandbox, johns_apps):
+    stuck = johns_apps[2]
+    sandbox.fault("status500", path=f"/client/authorization/delete/{stuck}")
+    response = john_client.post(reverse("connected_apps:revoke_all"), {"confirm": "on"})
+    html = john_client.get(response["Location"]).content.decode()
+    assert sandbox.authorized_client_ids("john") == [stuck]
+    assert f"Could not disconnect: {_name(sandbox, stuck)}" in html
+
+
+# --- Errors and activity ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["status500", "malformed", "hang", "reset"])
+def test_authlete_trouble_on_the_list_gives_a_short_message_and_a_retry(john_client, sandbox, kind):
+    sandbox.fault(kind, path="/client/authorization/get/list")
+    response = john_client.get(reverse("connected_apps:list"), **HTMX)
+    html = response.content.decode()
+    assert response.status_code in (502, 503)
+    assert "Try again" in html and 'hx-get="/apps/"' in html
+    assert "Traceback" not in html and "resultMessage" not in html
+    sandbox.clear_faults()
+
+
+def test_activity_shows_my_changes_and_what_support_did_with_the_reason(
+    john_client, support_client, john, sandbox, johns_apps
+):
+    client_id = johns_apps[0]
+    john_client.post(reverse("connected_apps:revoke", args=[client_id]))
+    support_client.post(
+        reverse("admin:connected_apps_user_apps", args=[john.pk]),
+        {"client_id": johns_apps[1], "action": "revoke", "reason": "Requested by phone, ticket 42"},
+    )
+    html = john_client.get(reverse("connected_apps:activity")).content.decode()
+    assert "You disconnected" in html
+    assert "Support disconnected" in html and "Requested by phone, ticket 42" in html
+
+
+def test_activity_never_shows_other_peoples_changes(john_client, alice_client, sandbox):
+    alices = sandbox.authorized_client_ids("alice")
+    alice_client.post(reverse("connected_apps:revoke", args=[alices[0]]))
+    html = john_client.get(reverse("connected_apps:activity")).content.decode()
+    assert "No changes yet" in html
+
+
+# --- Admin --------------------------------------------------------------------------------------
+
+
+def test_staff_without_the_permission_cannot_see_someones_apps(make_user, john):
+    client = Client()
+    client.force_login(make_user("intern", staff=True))
+    response = client.get(reverse("admin:connected_apps_user_apps", args=[john.pk]))
+    assert response.status_code == 403
+
+
+def test_support_sees_the_same_apps_and_can_narrow_with_a_reason(
+    support_client, john, sandbox, johns_apps
+):
+    page = support_client.get(reverse("admin:connected_apps_user_apps", args=[john.pk]))
+    assert page.status_code == 200
+    assert _name(sandbox, johns_apps[0]) in page.content.decode()
+    client_id, scopes = _narrowable(sandbox, "john", johns_apps)
+    response = support_client.post(
+        reverse("admin:connected_apps_user_apps", args=[john.pk]),
+        {
+            "client_id": client_id,
+            "action": "narrow",
+            f"app{client_id}-keep": [scopes[0]],
+            "reason": "Customer asked",
+        },
+    )
+    assert response.status_code == 302
+    assert {tuple(s) for s in sandbox.token_scopes("john", client_id)} == {(scopes[0],)}
+    event = AuditEvent.objects.get()
+    assert event.on_behalf and event.reason == "Customer asked"
+    assert event.actor_username == "support" and event.subject == "john"
+
+
+def test_support_must_give_a_reason(support_client, john, sandbox, johns_apps):
+    sandbox.clear_requests()
+    support_client.post(
+        reverse("admin:connected_apps_user_apps", args=[john.pk]),
+        {"client_id": johns_apps[0], "action": "revoke", "reason": ""},
+    )
+    assert sandbox.writes() == []
+    assert johns_apps[0] in sandbox.authorized_client_ids("john")
+
+
+def test_the_audit_trail_cannot_be_edited_or_deleted_in_the_admin(
+    support_client, john_client, johns_apps
+):
+    john_client.post(reverse("connected_apps:revoke", args=[johns_apps[0]]))
+    event = AuditEvent.objects.get()
+    change = reverse("admin:connected_apps_auditevent_change", args=[event.pk])
+    delete = reverse("admin:connected_apps_auditevent_delete", args=[event.pk])
+    assert support_client.post(change, {"reason": "edited"}).status_code == 403
+    assert support_client.post(delete, {"post": "yes"}).status_code == 403
+    assert AuditEvent.objects.get().reason == ""
