@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-.PHONY: help demo test lint format install clean
+.PHONY: help demo test lint format install clean bench screenshots
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -15,6 +15,12 @@ demo:  ## Run the portal and the local Authlete sandbox with demo data (Ctrl-C s
 
 test:  ## Run the whole test suite (set DATABASE_URL=postgres://... for PostgreSQL)
 	@scripts/test.sh $(ARGS)
+
+bench:  ## Measure latency and throughput of the main pages against a sandbox with fixed latency
+	@scripts/bootstrap.sh && .venv/bin/python scripts/bench.py
+
+screenshots:  ## Write PNGs of the main pages (desktop and phone) into docs/screenshots/
+	@scripts/bootstrap.sh && .venv/bin/python scripts/screenshots.py
 
 lint:  ## Check style and common mistakes
 	@scripts/bootstrap.sh >/dev/null && .venv/bin/ruff check . && .venv/bin/ruff format --check .
