@@ -23,4 +23,5 @@ if [[ -n ${REDIS_URL:-} ]]; then
 fi
 
 echo "Running the suite on ${DATABASE_URL:-SQLite}"
-exec .venv/bin/python -m pytest "$@"
+# One worker per core: each gets its own sandbox, live server and test database.
+exec .venv/bin/python -m pytest -n auto "$@"
