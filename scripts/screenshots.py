@@ -1,0 +1,203 @@
+"""Write PNGs of the main pages, desktop and phone, light and dark, into docs/screenshots/."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import requests
+from playwright.sync_api import Browser, Page, sync_playwright
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+from authlete_sandbox import seed as demo  # noqa: E402
+from authlete_sandbox.server import SandboxServer  # noqa: E402
+
+OUT = BASE_DIR / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORTS = {
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        # One CSS pixel per image pixel keeps the committed PNGs small.
+        "device_scale_factor": 1,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+}
+TEMPO = demo.TEMPO_PLANNER
+HARBOR = demo.HARBOR_BACKUP
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def _portal(sandbox_url: str) -> Iterator[str]:
+    """The portal under runserver, on a throwaway SQLite database with the demo users."""
+    with tempfile.TemporaryDirectory(prefix="portal-screenshots-") as var_dir:
+        env = {
+            **os.environ,
+            "PORTAL_VAR_DIR": var_dir,
+            "AUTHLETE_BASE_URL": sandbox_url,
+            "DJANGO_DEBUG": "1",
+            "DJANGO_LOG_LEVEL": "WARNING",
+        }
+        env.pop("DATABASE_URL", None)
+        env.pop("REDIS_URL", None)
+        # Only our own interpreter and manage.py run here, with arguments fixed in this file.
+        manage = [sys.executable, str(BASE_DIR / "manage.py")]
+        for command in (["migrate", "--verbosity", "0"], ["seed_demo_users"]):
+            subprocess.run(  # noqa: S603
+                [*manage, *command], env=env, check=True, stdout=subprocess.DEVNULL
+            )
+        port = _free_port()
+        server = subprocess.Popen(  # noqa: S603
+            [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_for(f"{url}/healthz", server)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def _wait_for(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"The portal stopped while starting (exit code {server.returncode}).")
+        with contextlib.suppress(requests.ConnectionError):
+            if requests.get(url, timeout=2).ok:
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"The portal did not answer on {url} within 30 seconds.")
+
+
+def _signed_in(browser: Browser, url: str, device: str, scheme: str = "light") -> Page:
+    context = browser.new_context(
+        base_url=url, locale="en-GB", color_scheme=scheme, **VIEWPORTS[device]
+    )
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("Username or email").fill("john")
+    page.get_by_label("Password").fill("demo-john")
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url("**/apps/")
+    # Once more, so the "signed in" notice does not sit on top of every picture.
+    page.goto("/apps/")
+    return page
+
+
+def _shoot(page: Page, name: str) -> None:
+    page.wait_for_load_state("networkidle")
+    # The caret blinks, and focus and hover follow the last click: none belongs in a picture.
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.mouse.move(0, 0)
+    path = OUT / f"{name}.png"
+    page.screenshot(path=path, animations="disabled", caret="hide")
+    print(f"wrote {path.relative_to(BASE_DIR)}")
+
+
+def _pages(page: Page, device: str) -> None:
+    _shoot(page, f"apps-{device}")
+    page.goto(f"/apps/{TEMPO}/narrow/")
+    page.get_by_role("checkbox", name="calendar.write").uncheck()
+    _shoot(page, f"narrow-{device}")
+    page.goto(f"/apps/{TEMPO}/revoke/")
+    _shoot(page, f"revoke-{device}")
+    page.goto(f"/apps/{TEMPO}/")
+    _shoot(page, f"details-{device}")
+    page.goto("/apps/revoke-all/")
+    _shoot(page, f"revoke-all-{device}")
+
+
+def _make_some_history(page: Page) -> None:
+    """Give the activity page something to show: one narrowed app and one disconnected."""
+    page.goto(f"/apps/{HARBOR}/narrow/")
+    page.get_by_role("checkbox", name="files.write").uncheck()
+    page.get_by_role("button", name="Save permissions").click()
+    page.locator("#messages .alert").wait_for()
+    page.goto(f"/apps/{demo.SAFFRON_RECIPES}/revoke/")
+    page.get_by_role("button", name=f"Disconnect {demo.CLIENT_NAMES[demo.SAFFRON_RECIPES]}").click()
+    page.locator("#messages .alert").wait_for()
+
+
+def _error_in_place(page: Page, sandbox_url: str) -> None:
+    """What a disconnect looks like when Authlete fails: the message in the card's place."""
+    fault = {"kind": "status500", "path": "/client/authorization/delete/"}
+    requests.post(f"{sandbox_url}/_sandbox/faults", json=fault, timeout=5).raise_for_status()
+    name = demo.CLIENT_NAMES[TEMPO]
+    page.get_by_role("link", name=f"Disconnect {name}").click()
+    page.get_by_role("button", name=f"Disconnect {name}").click()
+    page.get_by_role("link", name="Try again").wait_for()
+    page.locator(f"#app-{TEMPO}").scroll_into_view_if_needed()
+    _shoot(page, "error-desktop")
+    requests.delete(f"{sandbox_url}/_sandbox/faults", timeout=5).raise_for_status()
+
+
+def main() -> None:
+    if not Path(CHROMIUM).exists():
+        raise SystemExit("Debian's chromium is missing: apt-get install chromium")
+    OUT.mkdir(parents=True, exist_ok=True)
+    sandbox = SandboxServer(port=0, db=":memory:", seed="demo")
+    sandbox.start()
+    try:
+        with _portal(sandbox.url) as url, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for device in VIEWPORTS:
+                login = browser.new_context(base_url=url, locale="en-GB", **VIEWPORTS[device])
+                page = login.new_page()
+                page.goto("/accounts/login/")
+                _shoot(page, f"login-{device}")
+                login.close()
+
+                page = _signed_in(browser, url, device)
+                _pages(page, device)
+                page.context.close()
+
+                page = _signed_in(browser, url, device, scheme="dark")
+                _shoot(page, f"apps-{device}-dark")
+                page.goto(f"/apps/{TEMPO}/revoke/")
+                _shoot(page, f"revoke-{device}-dark")
+                page.context.close()
+
+            page = _signed_in(browser, url, "desktop")
+            _error_in_place(page, sandbox.url)
+            _make_some_history(page)
+            page.context.close()
+            for device in VIEWPORTS:
+                page = _signed_in(browser, url, device)
+                page.goto("/apps/activity/")
+                _shoot(page, f"activity-{device}")
+                page.context.close()
+            browser.close()
+    finally:
+        sandbox.stop()
+
+
+if __name__ == "__main__":
+    main()
