@@ -16,11 +16,14 @@ from accounts.subjects import subject_for_user
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (_("Authlete"), {"fields": ("authlete_subject", "effective_subject")}),
+        (
+            _("Authlete"),
+            {"fields": ("authlete_subject", "effective_subject", "authlete_developer")},
+        ),
     )
-    list_display = (*DjangoUserAdmin.list_display, "authlete_subject")
+    list_display = (*DjangoUserAdmin.list_display, "authlete_subject", "authlete_developer")
     readonly_fields = ("effective_subject",)
-    search_fields = (*DjangoUserAdmin.search_fields, "authlete_subject")
+    search_fields = (*DjangoUserAdmin.search_fields, "authlete_subject", "authlete_developer")
 
     @admin.display(description=_("Effective subject"))
     def effective_subject(self, obj: User) -> str:

@@ -1,4 +1,4 @@
-"""The portal's user: Django's user plus an optional, admin-set Authlete subject."""
+"""The portal's user: Django's user plus optional, admin-set Authlete subject and developer."""
 
 from __future__ import annotations
 
@@ -17,5 +17,16 @@ class User(AbstractUser):
         help_text=_(
             "The subject whose grants this person sees. Leave blank to derive it from their "
             "single sign-on identity or their username."
+        ),
+    )
+    # Also set by an administrator: the Authlete "developer" name of the clients this person
+    # may see and edit on the developer page.
+    authlete_developer = models.CharField(
+        _("Authlete developer"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "The developer name of the clients this person manages. Leave blank to derive it "
+            "from the configured user attribute, if any."
         ),
     )

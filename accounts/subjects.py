@@ -43,3 +43,25 @@ def subject_for_user(user: Any) -> str | None:
         return None
     value = str(value).strip()
     return value or None
+
+
+def developer_for_user(user: Any) -> str | None:
+    """Return the Authlete ``developer`` name whose clients ``user`` may manage, or None.
+
+    1. ``user.authlete_developer``, set by an administrator;
+    2. the user attribute named by ``settings.PORTAL_DEVELOPER_ATTRIBUTE`` (empty by default).
+
+    With neither, the person is not a developer: the default trusts nobody, because the
+    developer name alone grants editing rights over clients on the developer page.
+    """
+    if user is None or not user.is_authenticated:
+        return None
+    override = (getattr(user, "authlete_developer", "") or "").strip()
+    if override:
+        return override
+    attribute = getattr(settings, "PORTAL_DEVELOPER_ATTRIBUTE", "")
+    value = getattr(user, attribute, None) if attribute else None
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None

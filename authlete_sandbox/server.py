@@ -66,6 +66,11 @@ def _client_get(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
     return 200, store.client_get(call.args[0])
 
 
+def _client_list(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
+    # A token that may not view clients gets SPEC's limited view of each (contract §5).
+    return 200, store.client_list(call.params, limited=call.limited)
+
+
 def _client_create(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
     # v3 answers 201 and documents 200 as "legacy compatibility", which is what v2 answers.
     return 201 if call.version == "v3" else 200, store.client_create(call.params)
@@ -135,6 +140,8 @@ def _route(path: str, api: int, **methods: Operation) -> Route:
 _V3_SERVICE_GET = _route("/service/get", 41, get=_service_get)
 _V2_SERVICE_GET = _route("/service/get/{id}", 41, get=_service_get)
 _SHARED_ROUTES = (
+    # Before client/get/{id}, which would take "list" for a client ID.
+    _route("/client/get/list", 60, get=_client_list),
     _route("/client/get/{id}", 59, get=_client_get),
     _route("/client/create", 61, post=_client_create),
     _route(

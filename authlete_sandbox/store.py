@@ -318,6 +318,28 @@ class Store:
         with self._tx():
             return self._create_client(fields, **assigned)
 
+    def client_list(self, params: dict[str, Any], *, limited: bool) -> dict[str, Any]:
+        """The service's clients, or only those of ``developer``, by number (client/get/list)."""
+        developer = params.get("developer") or None
+        if developer is not None and not isinstance(developer, str):
+            raise _bad_request("'developer' must be a string.")
+        start, end = _page(params)
+        query, args = "SELECT data FROM clients", []
+        if developer is not None:
+            query += " WHERE developer = ?"
+            args.append(developer)
+        with self._tx() as db:
+            clients = [
+                json.loads(row["data"]) for row in db.execute(query + " ORDER BY number", args)
+            ]
+        page = clients[start:end]
+        return {
+            "start": start,
+            "end": end,
+            "totalCount": len(clients),
+            "clients": [limited_client(c) for c in page] if limited else page,
+        }
+
     def _client(self, identifier: Any) -> dict[str, Any]:
         client = self._find_client(identifier)
         if client is None:

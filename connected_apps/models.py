@@ -13,6 +13,10 @@ class AuditEvent(models.Model):
     class Action(models.TextChoices):
         NARROW = "narrow", _("Removed permissions")
         REVOKE = "revoke", _("Disconnected app")
+        TOKEN_NARROW = "token_narrow", _("Removed permissions from one token")
+        TOKEN_EXPIRY = "token_expiry", _("Changed when one token expires")
+        TOKEN_PROPERTIES = "token_properties", _("Changed the properties of one token")
+        TOKEN_DELETE = "token_delete", _("Ended one token")
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", _("Done")
@@ -41,6 +45,10 @@ class AuditEvent(models.Model):
     action = models.CharField(_("action"), max_length=16, choices=Action)
     scopes_before = models.JSONField(_("permissions before"), default=list, blank=True)
     scopes_after = models.JSONField(_("permissions after"), default=list, blank=True)
+    # Changes to one token name it by Authlete's hash (never its value) and keep what changed.
+    token_hash = models.CharField(_("token hash"), max_length=128, blank=True, db_index=True)
+    values_before = models.JSONField(_("values before"), default=dict, blank=True)
+    values_after = models.JSONField(_("values after"), default=dict, blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome)
     result_code = models.CharField(_("Authlete result code"), max_length=32, blank=True)
     detail = models.TextField(_("detail"), blank=True)

@@ -6,11 +6,12 @@ trusts a client id until Authlete confirms that subject holds tokens for it.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -535,3 +536,388 @@ def _token_summary(token: authlete.TokenInfo, now: datetime) -> TokenSummary:
 def _safe_url(url: str) -> str:
     """Only http(s) links reach a page: a client's metadata is written by its developer."""
     return url if url.lower().startswith(("https://", "http://")) else ""
+
+
+# --- One token at a time ------------------------------------------------------------------------
+
+
+class TokenNotFound(Exception):
+    """No token with this hash belongs to this subject and client, as Authlete lists them now."""
+
+
+class TokenChangeRefused(Exception):
+    """The change asked of a token breaks a rule of ours; nothing was sent to Authlete."""
+
+
+class TokenUpdateFailed(Exception):
+    """Authlete answered a token update with an action other than OK: nothing changed."""
+
+    def __init__(self, action: str, result_code: str) -> None:
+        super().__init__(action)
+        self.action = action
+        self.result_code = result_code
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedToken:
+    """A token of the subject for one client, with the app's name for pages and the audit."""
+
+    client_id: int
+    app_name: str
+    token: authlete.TokenInfo
+
+    @property
+    def short_hash(self) -> str:
+        return token_short_hash(self.token.access_token_hash)
+
+    @property
+    def ref(self) -> str:
+        return self.token.access_token_hash[:TOKEN_REF_LENGTH]
+
+
+def token_short_hash(access_token_hash: str) -> str:
+    """Enough of Authlete's hash to tell tokens apart on a page, never the token itself."""
+    return access_token_hash[:8]
+
+
+def token_max_expiry(token: authlete.TokenInfo) -> datetime:
+    """The latest expiry staff may set: the token's issue time plus the configured lifetime."""
+    days = int(getattr(settings, "PORTAL_TOKEN_MAX_LIFETIME_DAYS", 90))
+    return (token.created_at or datetime.now(UTC)) + timedelta(days=days)
+
+
+def token_list(*, subject: str, client_ids: Sequence[int]) -> dict[int, list[authlete.TokenInfo]]:
+    """The subject's tokens of each client, fetched at once."""
+    lists = _map(lambda cid: _all_tokens(subject, cid), client_ids)
+    return dict(zip(client_ids, lists, strict=True))
+
+
+# Pages a person sees name a token by this much of its hash: plenty to tell their tokens apart,
+# and the full identifier Authlete acts on stays off the page.
+TOKEN_REF_LENGTH = 16
+
+
+def token_get(*, subject: str, client_id: int, token_hash: str) -> OwnedToken:
+    """The subject's token for the client with this hash, checked against a fresh list.
+
+    A unique prefix of at least TOKEN_REF_LENGTH characters names a token as well as its hash.
+    """
+    details, tokens = _map(
+        lambda call: call(),
+        [lambda: _details_or_none(client_id), lambda: _all_tokens(subject, client_id)],
+    )
+    exact = [t for t in tokens if token_hash and t.access_token_hash == token_hash]
+    prefixed = [
+        t
+        for t in tokens
+        if len(token_hash) >= TOKEN_REF_LENGTH and t.access_token_hash.startswith(token_hash)
+    ]
+    found = exact or prefixed
+    if len(found) != 1:
+        raise TokenNotFound(token_hash)
+    name = _localized(details.name, details.names) if details else ""
+    return OwnedToken(client_id=client_id, app_name=name or str(client_id), token=found[0])
+
+
+def token_narrow(
+    *, subject: str, owned: OwnedToken, keep: Sequence[str], actor: Actor
+) -> authlete.TokenUpdateResult:
+    """Keep only ``keep`` of one token's scopes: a strict, non-empty subset of what it holds."""
+    held = owned.token.scopes
+    kept = [scope for scope in held if scope in set(keep)]
+    before, after = {"scopes": list(held)}, {"scopes": [str(s)[:200] for s in keep][:100]}
+    if set(keep) - set(held) or not kept or len(kept) == len(held):
+        _token_audit(
+            actor, subject, owned, AuditEvent.Action.TOKEN_NARROW, before, after, refused=True
+        )
+        raise TokenChangeRefused(owned.token.access_token_hash)
+    return _token_update(
+        actor,
+        subject,
+        owned,
+        AuditEvent.Action.TOKEN_NARROW,
+        before,
+        {"scopes": kept},
+        scopes=kept,
+    )
+
+
+def token_expiry_set(
+    *, subject: str, owned: OwnedToken, expires_at: datetime, actor: Actor
+) -> authlete.TokenUpdateResult:
+    """Move one token's expiry: earlier always, later only up to :func:`token_max_expiry`."""
+    current = owned.token.access_token_expires_at
+    before = {"expires_at": current.isoformat() if current else None}
+    after = {"expires_at": expires_at.isoformat()}
+    shorter = current is None or expires_at <= current
+    allowed = expires_at > datetime.now(UTC) and (
+        shorter or expires_at <= token_max_expiry(owned.token)
+    )
+    if not allowed:
+        _token_audit(
+            actor, subject, owned, AuditEvent.Action.TOKEN_EXPIRY, before, after, refused=True
+        )
+        raise TokenChangeRefused(owned.token.access_token_hash)
+    return _token_update(
+        actor,
+        subject,
+        owned,
+        AuditEvent.Action.TOKEN_EXPIRY,
+        before,
+        after,
+        expires_at=expires_at,
+    )
+
+
+def token_properties_set(
+    *,
+    subject: str,
+    owned: OwnedToken,
+    properties: Sequence[authlete.TokenProperty],
+    actor: Actor,
+) -> authlete.TokenUpdateResult:
+    """Replace one token's custom properties with ``properties`` (an empty list removes all)."""
+    return _token_update(
+        actor,
+        subject,
+        owned,
+        AuditEvent.Action.TOKEN_PROPERTIES,
+        {"properties": _audited_properties(owned.token.properties)},
+        {"properties": _audited_properties(properties)},
+        properties=list(properties),
+    )
+
+
+def token_delete(*, subject: str, owned: OwnedToken, actor: Actor) -> None:
+    """End one token (and its refresh token) without touching the app's other tokens."""
+    before = {
+        "scopes": list(owned.token.scopes),
+        "expires_at": _iso(owned.token.access_token_expires_at),
+    }
+    note = ""
+    try:
+        authlete.get_client().token_delete(token_identifier=owned.token.access_token_hash)
+    except authlete.AuthleteNotFound:
+        # Gone between our check and the delete (it expired, or was ended elsewhere): the
+        # person's wish holds, so this is not a failure.
+        note = "Authlete no longer had this token."
+    except authlete.AuthleteError as exc:
+        _token_audit(actor, subject, owned, AuditEvent.Action.TOKEN_DELETE, before, {}, error=exc)
+        raise
+    _token_audit(actor, subject, owned, AuditEvent.Action.TOKEN_DELETE, before, {}, note=note)
+
+
+def _token_update(
+    actor: Actor,
+    subject: str,
+    owned: OwnedToken,
+    action: str,
+    before: dict[str, object],
+    after: dict[str, object],
+    **changes: object,
+) -> authlete.TokenUpdateResult:
+    try:
+        result = authlete.get_client().token_update(
+            access_token_hash=owned.token.access_token_hash, **changes
+        )
+    except authlete.AuthleteError as exc:
+        _token_audit(actor, subject, owned, action, before, after, error=exc)
+        raise
+    if result.action != "OK":
+        # Only OK means Authlete changed the token; every other action changed nothing.
+        _token_audit(
+            actor,
+            subject,
+            owned,
+            action,
+            before,
+            after,
+            result_code=result.result_code,
+            note=f"Authlete answered {result.action}.",
+            failed=True,
+        )
+        raise TokenUpdateFailed(result.action, result.result_code)
+    _token_audit(actor, subject, owned, action, before, after, result_code=result.result_code)
+    return result
+
+
+def _token_audit(
+    actor: Actor,
+    subject: str,
+    owned: OwnedToken,
+    action: str,
+    before: dict[str, object],
+    after: dict[str, object],
+    *,
+    error: authlete.AuthleteError | None = None,
+    result_code: str = "",
+    note: str = "",
+    refused: bool = False,
+    failed: bool = False,
+) -> None:
+    if refused:
+        outcome = AuditEvent.Outcome.REFUSED
+    elif failed or error is not None:
+        outcome = AuditEvent.Outcome.FAILED
+    else:
+        outcome = AuditEvent.Outcome.SUCCESS
+    user = actor.user if getattr(actor.user, "is_authenticated", False) else None
+    token = owned.token
+    AuditEvent.objects.create(
+        actor=user,
+        actor_username=getattr(user, "username", "") or "",
+        on_behalf=actor.on_behalf,
+        reason=actor.reason,
+        subject=subject,
+        client_id=owned.client_id,
+        client_name=owned.app_name[:255],
+        action=action,
+        token_hash=token.access_token_hash[:128],
+        scopes_before=list(token.scopes),
+        scopes_after=list(after.get("scopes", token.scopes)),  # type: ignore[arg-type]
+        values_before=before,
+        values_after=after,
+        outcome=outcome,
+        result_code=(error.result_code if error and error.result_code else result_code) or "",
+        detail=" ".join(filter(None, [f"{error.reason}: {error}" if error else "", note])),
+        ip_address=actor.ip_address,
+        user_agent=actor.user_agent[:512],
+    )
+
+
+def _audited_properties(properties: Iterable[authlete.TokenProperty]) -> list[dict[str, object]]:
+    # A hidden property is kept from the app's own view of its token; keep it out of the trail.
+    return [
+        {"key": p.key, "value": "(hidden)" if p.hidden else p.value, "hidden": p.hidden}
+        for p in properties
+    ]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+# --- Dynamic client registration (RFC 7591 / 7592) -----------------------------------------------
+
+
+def client_registration_create(
+    *, metadata_json: str, initial_access_token: str | None
+) -> authlete.RegistrationResult:
+    return authlete.get_client().registration_create(
+        metadata_json=metadata_json, initial_access_token=initial_access_token
+    )
+
+
+def client_registration_get(*, client_id: str, token: str) -> authlete.RegistrationResult:
+    return authlete.get_client().registration_get(client_id=client_id, token=token)
+
+
+def client_registration_update(
+    *, client_id: str, token: str, metadata_json: str
+) -> authlete.RegistrationResult:
+    result = authlete.get_client().registration_update(
+        client_id=client_id, token=token, metadata_json=metadata_json
+    )
+    _forget_client_details(client_id)
+    return result
+
+
+def client_registration_delete(*, client_id: str, token: str) -> authlete.RegistrationResult:
+    result = authlete.get_client().registration_delete(client_id=client_id, token=token)
+    _forget_client_details(client_id)
+    return result
+
+
+def _forget_client_details(client_id: str) -> None:
+    # Cards show the cached metadata; a changed or deleted client must not linger there.
+    if client_id.isdigit():
+        cache.delete(f"authlete:client:{int(client_id)}")
+
+
+# --- The developer page ---------------------------------------------------------------------------
+
+
+class ClientNotYours(Exception):
+    """The client does not exist or another developer registered it."""
+
+
+# RFC 7592 §2.2: the client must not send these back in an update.
+_SERVER_ASSIGNED_METADATA = (
+    "registration_access_token",
+    "registration_client_uri",
+    "client_secret_expires_at",
+    "client_id_issued_at",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DeveloperClientPage:
+    clients: tuple[authlete.ClientDetails, ...]
+    page: int
+    page_count: int
+    total_count: int
+
+
+def developer_client_list(*, developer: str, page: int = 1) -> DeveloperClientPage:
+    """One page of the clients Authlete records under this developer name."""
+    client = authlete.get_client()
+    size = max(1, settings.PORTAL_PAGE_SIZE)
+    listing = client.client_list(developer=developer, start=(page - 1) * size, end=page * size)
+    wanted = page
+    page, page_count = _clamp_page(page, listing.total_count, size)
+    if page != wanted:
+        listing = client.client_list(developer=developer, start=(page - 1) * size, end=page * size)
+    # Authlete filters by developer; a client of anyone else is never shown, whatever it sends.
+    mine = tuple(c for c in listing.clients if c.developer == developer)
+    return DeveloperClientPage(
+        clients=mine, page=page, page_count=page_count, total_count=listing.total_count
+    )
+
+
+def developer_client_get(*, developer: str, client_id: int) -> authlete.ClientDetails:
+    """One of the developer's clients, fresh from Authlete, or ClientNotYours."""
+    try:
+        details = authlete.get_client().client_get(client_id)
+    except authlete.AuthleteNotFound:
+        raise ClientNotYours(client_id) from None
+    if details.developer != developer:
+        raise ClientNotYours(client_id)
+    return details
+
+
+def developer_client_update(
+    *,
+    developer: str,
+    client: authlete.ClientDetails,
+    token: str,
+    changes: dict[str, object],
+) -> authlete.RegistrationResult:
+    """Change some of a registered client's metadata with its registration access token.
+
+    An RFC 7592 update replaces the whole registration, so the current metadata is read with
+    the same token first and only ``changes`` differ in what is sent back. A token Authlete
+    does not accept fails the read, and that answer is returned as it is.
+    """
+    client_id = str(client.client_id)
+    current = client_registration_get(client_id=client_id, token=token)
+    if current.action != "OK":
+        return current
+    try:
+        metadata = json.loads(current.response_content)
+    except ValueError:
+        raise authlete.AuthleteMalformed(
+            "Authlete's registration metadata was not JSON.", operation="registration_get"
+        ) from None
+    if not isinstance(metadata, dict):
+        raise authlete.AuthleteMalformed(
+            "Authlete's registration metadata was not an object.", operation="registration_get"
+        )
+    for key in _SERVER_ASSIGNED_METADATA:
+        metadata.pop(key, None)
+    metadata.update(changes)
+    # An emptied field is left out: an RFC 7592 update drops whatever is not sent.
+    metadata = {key: value for key, value in metadata.items() if value is not None}
+    metadata["client_id"] = client_id
+    return client_registration_update(
+        client_id=client_id, token=token, metadata_json=json.dumps(metadata)
+    )

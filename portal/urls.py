@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from connected_apps import registration
 from portal import health
 
 urlpatterns = [
@@ -14,6 +15,13 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("accounts/", include("allauth.urls")),
     path("apps/", include("connected_apps.urls")),
+    # RFC 7591/7592 client registration, for machines: no session, no CSRF, JSON only.
+    path("register", registration.register, name="register"),
+    path(
+        "register/<str:client_id>",
+        registration.client_configuration,
+        name="register_client",
+    ),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

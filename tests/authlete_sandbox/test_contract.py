@@ -211,6 +211,22 @@ def test_client_get_of_an_unknown_client_is_an_undocumented_404(api, spec_dict):
     _is_result(spec_dict, response.json())
 
 
+def test_client_list_by_developer_full_and_limited(api):
+    body = api.check(
+        api.call("GET", "/client/get/list", params={"developer": "dev-contract", "end": 10})
+    )
+    assert body["totalCount"] == 0
+    api.call("POST", "/client/create", json={"clientName": "Listed", "developer": "dev-contract"})
+    full = api.check(api.call("GET", "/client/get/list", params={"developer": "dev-contract"}))
+    assert [c["clientName"] for c in full["clients"]] == ["Listed"]
+    limited = api.check(
+        api.call(
+            "GET", "/client/get/list", params={"developer": "dev-contract"}, token=LIMITED_TOKEN
+        )
+    )
+    assert "clientSecret" not in limited["clients"][0]
+
+
 def test_client_create(api):
     body = {
         "clientName": "Contract Client",

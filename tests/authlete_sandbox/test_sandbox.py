@@ -266,6 +266,17 @@ def test_client_create_assigns_id_secret_number_and_times(api):
     assert api.ok("GET", f"/client/get/{created['clientId']}")["clientName"] == "Kite"
 
 
+def test_the_client_list_pages_and_filters_by_developer(api):
+    for n in range(3):
+        api.call("POST", "/client/create", json={"clientName": f"Dev {n}", "developer": "dev-list"})
+    body = api.ok("GET", "/client/get/list", params={"developer": "dev-list", "start": 1, "end": 2})
+    assert (body["start"], body["end"], body["totalCount"]) == (1, 2, 3)
+    assert [c["clientName"] for c in body["clients"]] == ["Dev 1"]
+    everyone = api.ok("GET", "/client/get/list", params={"end": 1000})
+    assert everyone["totalCount"] > 3
+    assert api.status("GET", "/client/get/list", params={"start": -1}) == 400
+
+
 def test_client_create_refuses_a_taken_alias(api):
     response = api.call("POST", "/client/create", json={"clientIdAlias": "inkwell-notes"})
     assert response.status_code == 400

@@ -1,0 +1,95 @@
+"""The developer page: a client developer's registered clients, and their RFC 7592 metadata."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.subjects import developer_for_user
+from connected_apps import authlete, services
+from connected_apps.forms import ClientMetadataForm
+from connected_apps.views import View, _page_number, error_response
+
+
+def developer_required(view: View) -> View:
+    """Resolve the person's developer name, and turn Authlete failures into the error page."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        developer = developer_for_user(request.user)
+        if not developer:
+            return TemplateResponse(request, "connected_apps/not_developer.html", status=403)
+        try:
+            return view(request, developer, *args, **kwargs)
+        except services.ClientNotYours:
+            raise Http404(_("You have no such client.")) from None
+        except authlete.AuthleteError as exc:
+            return error_response(request, exc)
+
+    return wrapper
+
+
+@require_GET
+@developer_required
+def client_list(request: HttpRequest, developer: str) -> HttpResponse:
+    page = services.developer_client_list(
+        developer=developer, page=_page_number(request.GET.get("page"))
+    )
+    context = {"developer": developer, "client_page": page}
+    return TemplateResponse(request, "connected_apps/developer.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@developer_required
+def client_edit(request: HttpRequest, developer: str, client_id: int) -> HttpResponse:
+    client = services.developer_client_get(developer=developer, client_id=client_id)
+    form = ClientMetadataForm(
+        request.POST if request.method == "POST" else None,
+        initial=ClientMetadataForm.initial_for(client),
+    )
+    if request.method == "POST" and form.is_valid():
+        result = services.developer_client_update(
+            developer=developer,
+            client=client,
+            token=form.cleaned_data["registration_access_token"],
+            changes=form.metadata(),
+        )
+        if result.action == "UPDATED":
+            messages.success(request, _("Saved the details of %(name)s.") % {"name": client.name})
+            return redirect("connected_apps:developer")
+        form.add_error(None, _refusal(result))
+    status = 400 if form.is_bound else 200
+    context = {"client": client, "form": form, "back": reverse("connected_apps:developer")}
+    return TemplateResponse(request, "connected_apps/developer_edit.html", context, status=status)
+
+
+def _refusal(result: authlete.RegistrationResult) -> str:
+    """What Authlete's refusal of an update means, in words for the developer."""
+    error, description = _oauth_error(result.response_content)
+    # Authlete says UNAUTHORIZED only when the service opts in; otherwise BAD_REQUEST with
+    # invalid_token (contract §6). Either way it is the token, not the metadata.
+    if result.action == "UNAUTHORIZED" or error == "invalid_token":
+        return _("That registration access token is not valid for this client.")
+    if result.action == "BAD_REQUEST":
+        return _("The authorization server refused these details: %(why)s") % {
+            "why": description or error or _("no reason given")
+        }
+    return _("The authorization server could not save the details. Nothing was changed; try again.")
+
+
+def _oauth_error(content: str) -> tuple[str, str]:
+    try:
+        body = json.loads(content) if content else {}
+    except ValueError:
+        return "", ""
+    if not isinstance(body, dict):
+        return "", ""
+    return str(body.get("error") or ""), str(body.get("error_description") or "")[:300]

@@ -1,0 +1,135 @@
+"""The RFC 7591/7592 registration endpoints: client metadata passed to Authlete and back."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from connected_apps import authlete, services
+
+logger = logging.getLogger(__name__)
+
+# Client metadata is a few kilobytes at most; anything far larger is not a registration.
+MAX_BODY_BYTES = 64 * 1024
+
+# Authlete's action decides the status; responseContent is the body (contract §6).
+_STATUSES = {
+    "CREATED": 201,
+    "OK": 200,
+    "UPDATED": 200,
+    "DELETED": 204,
+    "BAD_REQUEST": 400,
+    "UNAUTHORIZED": 401,
+    "INTERNAL_SERVER_ERROR": 500,
+}
+
+
+@login_not_required
+@csrf_exempt
+@require_POST
+def register(request: HttpRequest) -> HttpResponse:
+    """RFC 7591 §3: register a client; an initial access token, if any, comes as a Bearer token."""
+    metadata, problem = _metadata(request)
+    if problem:
+        return problem
+    return _answer(
+        lambda: services.client_registration_create(
+            metadata_json=metadata, initial_access_token=_bearer(request)
+        )
+    )
+
+
+@login_not_required
+@csrf_exempt
+@require_http_methods(["GET", "PUT", "DELETE"])
+def client_configuration(request: HttpRequest, client_id: str) -> HttpResponse:
+    """RFC 7592 §2: read, replace or delete a registration with its registration access token."""
+    token = _bearer(request)
+    if not token:
+        response = _json(401, {"error": "invalid_token"})
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+    if request.method == "GET":
+        return _answer(lambda: services.client_registration_get(client_id=client_id, token=token))
+    if request.method == "DELETE":
+        return _answer(
+            lambda: services.client_registration_delete(client_id=client_id, token=token)
+        )
+    metadata, problem = _metadata(request)
+    if problem:
+        return problem
+    return _answer(
+        lambda: services.client_registration_update(
+            client_id=client_id, token=token, metadata_json=metadata
+        )
+    )
+
+
+def _metadata(request: HttpRequest) -> tuple[str, HttpResponse | None]:
+    """The body as JSON text for Authlete, or the 400 to answer without calling it."""
+    length = request.headers.get("Content-Length", "")
+    if length.isdigit() and int(length) > MAX_BODY_BYTES:
+        return "", _invalid("The request body is too large.")
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        return "", _invalid("The request body is too large.")
+    if len(raw) > MAX_BODY_BYTES:
+        return "", _invalid("The request body is too large.")
+    try:
+        text = raw.decode("utf-8")
+        parsed = json.loads(text)
+    except ValueError:
+        return "", _invalid("The request body is not JSON.")
+    if not isinstance(parsed, dict):
+        return "", _invalid("The client metadata must be a JSON object.")
+    return text, None
+
+
+def _answer(call: Callable[[], authlete.RegistrationResult]) -> HttpResponse:
+    try:
+        result = call()
+    except authlete.AuthleteUnavailable as exc:
+        logger.warning("registration: Authlete unavailable: %s", exc)
+        return _json(503, {"error": "temporarily_unavailable"})
+    except authlete.AuthleteError as exc:
+        # Authlete refused our own call (credentials, a malformed answer): not the client's fault.
+        logger.error("registration: Authlete refused the call: %s", exc)
+        return _json(500, {"error": "server_error"})
+    status = _STATUSES.get(result.action)
+    if status is None:
+        logger.warning("registration: Authlete answered an unknown action %r", result.action)
+        return _json(500, {"error": "server_error"})
+    if status == 204:
+        return _no_store(HttpResponse(status=204))
+    return _no_store(
+        HttpResponse(result.response_content, status=status, content_type="application/json")
+    )
+
+
+def _bearer(request: HttpRequest) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def _invalid(description: str) -> HttpResponse:
+    return _json(400, {"error": "invalid_client_metadata", "error_description": description})
+
+
+def _json(status: int, body: dict[str, str]) -> HttpResponse:
+    return _no_store(HttpResponse(json.dumps(body), status=status, content_type="application/json"))
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    # RFC 7591 §3.2.1: the answer may carry credentials and must not be cached.
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response

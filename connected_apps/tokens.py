@@ -1,0 +1,49 @@
+"""A person ends one of an app's tokens (a forgotten device, say) and keeps the app connected."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+
+from connected_apps import services
+from connected_apps.views import _actor, _fragment, subject_required
+
+
+@require_http_methods(["GET", "POST"])
+@subject_required
+def token_end(request: HttpRequest, subject: str, client_id: int, token_hash: str) -> HttpResponse:
+    """GET asks for confirmation; POST ends the token, checked against a fresh token list."""
+    try:
+        owned = services.token_get(subject=subject, client_id=client_id, token_hash=token_hash)
+    except services.TokenNotFound:
+        # Unknown, expired, or someone else's: the same answer, and nothing sent to Authlete.
+        raise Http404(_("This app holds no such access for your account.")) from None
+    if request.method == "GET":
+        template = _fragment(request, "connected_apps/token_end.html", "token-confirm-row")
+        return TemplateResponse(request, template, {"owned": owned})
+
+    services.token_delete(subject=subject, owned=owned, actor=_actor(request))
+    try:
+        detail = services.connected_app_detail(subject=subject, client_id=client_id)
+    except services.AppNotConnected:
+        # That was its last token: the app has no access left and leaves the list.
+        message = _("The last access of %(app)s ended; it is no longer connected.") % {
+            "app": owned.app_name
+        }
+        messages.success(request, message)
+        list_url = reverse("connected_apps:list")
+        return HttpResponseClientRedirect(list_url) if request.htmx else redirect(list_url)
+    message = _("That access of %(app)s has ended. Its other access stays.") % {
+        "app": owned.app_name
+    }
+    if request.htmx:
+        context = {"detail": detail, "app": detail.app, "announcement": message}
+        return TemplateResponse(request, "connected_apps/app_detail.html#detail-swap", context)
+    messages.success(request, message)
+    return redirect(reverse("connected_apps:detail", args=[client_id]) + "#tokens-heading")
