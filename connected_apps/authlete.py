@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 # Retry pauses grow from this base (0.2 s, 0.4 s, ...) unless Authlete asks for longer.
 _BACKOFF_SECONDS = 0.2
 _RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+# Failures further apart than this are not an outage in progress: the breaker counts afresh.
+_BREAKER_WINDOW_SECONDS = 60.0
 _COUNT_IN_MESSAGE = re.compile(r"(?:Updated|Deleted|Revoked) (\d+) access token")
 
 
@@ -252,6 +254,16 @@ class RegistrationResult:
     client_id: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class ClientPage:
+    """One page of a service's clients, optionally only those of one developer."""
+
+    start: int
+    end: int
+    total_count: int
+    clients: tuple[ClientDetails, ...]
+
+
 # --- Configuration ----------------------------------------------------------------------------
 
 
@@ -267,6 +279,8 @@ class _Config:
     read_timeout: float
     deadline: float
     max_retries: int
+    breaker_failures: int = 5
+    breaker_cooldown: float = 15.0
 
     @classmethod
     def from_settings(cls) -> _Config:
@@ -295,7 +309,88 @@ class _Config:
             read_timeout=float(settings.AUTHLETE_READ_TIMEOUT),
             deadline=float(settings.AUTHLETE_DEADLINE),
             max_retries=int(settings.AUTHLETE_MAX_RETRIES),
+            breaker_failures=int(getattr(settings, "AUTHLETE_BREAKER_FAILURES", 5)),
+            breaker_cooldown=float(getattr(settings, "AUTHLETE_BREAKER_COOLDOWN", 15.0)),
         )
+
+
+# --- Circuit breaker --------------------------------------------------------------------------
+
+
+class _CircuitBreaker:
+    """Stop calling an Authlete that keeps failing, so pages fail at once instead of waiting.
+
+    Closed, it counts consecutive calls that ended unavailable or timed out (after their own
+    retries). After ``failures`` of them within the window it opens: calls fail fast for
+    ``cooldown`` seconds without a request. Then one trial call goes through (half-open); its
+    success closes the breaker, its failure opens it for another cool-down. ``failures`` below
+    one turns the breaker off. One per client, so per process, shared by all threads.
+    """
+
+    def __init__(self, *, failures: int, cooldown: float) -> None:
+        self._threshold = failures
+        self._cooldown = cooldown
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._last_failure = 0.0
+        self._opened_at: float | None = None
+        self._trial_in_flight = False
+
+    def allow(self) -> tuple[bool, bool]:
+        """Whether a call may go out now, and whether it is the half-open trial."""
+        if self._threshold < 1:
+            return True, False
+        with self._lock:
+            if self._opened_at is None:
+                return True, False
+            cooled = time.monotonic() - self._opened_at >= self._cooldown
+            if cooled and not self._trial_in_flight:
+                self._trial_in_flight = True
+                return True, True
+            return False, False
+
+    def retry_in(self) -> float:
+        with self._lock:
+            if self._opened_at is None:
+                return 0.0
+            return max(0.0, self._cooldown - (time.monotonic() - self._opened_at))
+
+    def succeeded(self, *, trial: bool) -> None:
+        with self._lock:
+            if trial:
+                self._trial_in_flight = False
+            self._failures = 0
+            if self._opened_at is not None and (trial or not self._trial_in_flight):
+                logger.info("authlete circuit closed: Authlete answered again")
+                self._opened_at = None
+
+    def failed(self, *, trial: bool) -> None:
+        if self._threshold < 1:
+            return
+        with self._lock:
+            now = time.monotonic()
+            if trial:
+                self._trial_in_flight = False
+                self._opened_at = now
+                logger.warning("authlete circuit open again: the trial call failed")
+                return
+            if now - self._last_failure > _BREAKER_WINDOW_SECONDS:
+                self._failures = 0
+            self._failures += 1
+            self._last_failure = now
+            if self._opened_at is None and self._failures >= self._threshold:
+                self._opened_at = now
+                logger.warning(
+                    "authlete circuit open after %d consecutive failures; cool-down %.1fs",
+                    self._failures,
+                    self._cooldown,
+                )
+
+    def abandoned(self, *, trial: bool) -> None:
+        """The call ended some other way (a bug, an interrupt): free the trial slot."""
+        if trial:
+            with self._lock:
+                self._trial_in_flight = False
 
 
 # --- The client -------------------------------------------------------------------------------
@@ -332,6 +427,9 @@ class AuthleteClient:
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._session.headers["Accept"] = "application/json"
+        self._breaker = _CircuitBreaker(
+            failures=config.breaker_failures, cooldown=config.breaker_cooldown
+        )
         if config.api_version == "v3":
             self._session.headers["Authorization"] = f"Bearer {config.service_token}"
         else:
@@ -552,6 +650,24 @@ class AuthleteClient:
             client_id=int(client_id) if isinstance(client_id, int) else None,
         )
 
+    # Clients of a developer --------------------------------------------------------------------
+
+    @_parsed
+    def client_list(self, *, developer: str, start: int = 0, end: int = 5) -> ClientPage:
+        """v3 only: the clients whose ``developer`` is this name. Secrets are never copied in."""
+        body = self._call(
+            "client_list",
+            "GET",
+            "/client/get/list",
+            params={"developer": developer, "start": start, "end": end},
+        )
+        return ClientPage(
+            start=_int(body, "start", start),
+            end=_int(body, "end", end),
+            total_count=_int(body, "totalCount", 0),
+            clients=tuple(_client_details(item) for item in _objects(body, "clients")),
+        )
+
     # Transport -------------------------------------------------------------------------------
 
     @property
@@ -580,8 +696,54 @@ class AuthleteClient:
 
         Reads are retried on connection failures, timeouts, 429 and 502/503/504. A write is
         retried only when Authlete cannot have acted on it: the connection was never made, or
-        it answered 429 (rate limited before processing).
+        it answered 429 (rate limited before processing). While the circuit breaker is open the
+        call fails at once, without a request.
         """
+        allowed, trial = self._breaker.allow()
+        if not allowed:
+            self._log(operation, None, None, time.monotonic(), 0, "circuit_open")
+            raise AuthleteUnavailable(
+                f"Authlete is unavailable for {operation}: it failed repeatedly, so calls pause "
+                f"for {self._breaker.retry_in():.0f} s.",
+                operation=operation,
+            )
+        try:
+            body = self._send(
+                operation,
+                method,
+                path,
+                json_body=json_body,
+                params=params,
+                write=write,
+                expect_body=expect_body,
+                api_prefix=api_prefix,
+            )
+        except AuthleteUnavailable:
+            self._breaker.failed(trial=trial)
+            raise
+        except AuthleteError:
+            # Authlete answered, if not as hoped: it is up.
+            self._breaker.succeeded(trial=trial)
+            raise
+        except BaseException:
+            self._breaker.abandoned(trial=trial)
+            raise
+        self._breaker.succeeded(trial=trial)
+        return body
+
+    def _send(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        json_body: Mapping[str, Any] | None,
+        params: Mapping[str, Any] | None,
+        write: bool,
+        expect_body: bool,
+        api_prefix: bool,
+    ) -> dict[str, Any]:
+        """The call itself: attempts and pauses within the deadline, outcome mapped."""
         cfg = self._config
         url = self._url(path, api_prefix=api_prefix)
         started = time.monotonic()

@@ -7,9 +7,12 @@ redirect (POST/redirect/GET), so everything works with JavaScript off.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -47,9 +50,14 @@ def error_response(request: HttpRequest, exc: authlete.AuthleteError) -> Templat
     else:
         message = _("The account service could not handle this request.")
     retry_url = request.get_full_path() if request.method == "GET" else request.path
+    writing = request.method != "GET"
+    # Only an error answer from Authlete proves a change was not made; a timeout, a dropped
+    # connection or a garbled success may come after Authlete acted, so promise neither way.
+    refused = exc.status is not None and exc.status >= 400
     context = {
         "message": message,
-        "unchanged": request.method != "GET",
+        "unchanged": writing and refused,
+        "outcome_unknown": writing and not refused,
         "retry_url": retry_url,
     }
     status = 503 if isinstance(exc, authlete.AuthleteUnavailable) else 502
@@ -71,6 +79,42 @@ def subject_required(view: View) -> View:
             raise Http404(_("This app is not connected to your account.")) from None
         except authlete.AuthleteError as exc:
             return error_response(request, exc)
+
+    return wrapper
+
+
+def writes_rate_limited(view: View) -> View:
+    """Cap each person's changes per minute (``PORTAL_WRITES_PER_MINUTE``; 0 turns it off).
+
+    A runaway script or a stuck button then cannot hammer Authlete through someone's session.
+    The count lives in the cache, so every worker behind the same cache shares it.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        limit = int(getattr(settings, "PORTAL_WRITES_PER_MINUTE", 30))
+        if request.method != "POST" or limit < 1:
+            return view(request, *args, **kwargs)
+        window = int(time.time() // 60)
+        key = f"ratelimit:writes:{request.user.pk}:{window}"
+        # add() then incr() is atomic on Redis and the local-memory cache alike.
+        cache.add(key, 0, timeout=120)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # the key expired between the two calls
+            cache.set(key, 1, timeout=120)
+            count = 1
+        if count > limit:
+            context = {
+                "message": _("You are making changes too quickly. Wait a minute, then try again."),
+                "unchanged": True,
+                "retry_url": request.path,
+            }
+            template = _fragment(request, "connected_apps/error.html", "error")
+            response = TemplateResponse(request, template, context, status=429)
+            response["Retry-After"] = str(60 - int(time.time()) % 60)
+            return response
+        return view(request, *args, **kwargs)
 
     return wrapper
 
@@ -116,6 +160,7 @@ def app_detail(request: HttpRequest, subject: str, client_id: int) -> HttpRespon
 
 
 @require_http_methods(["GET", "POST"])
+@writes_rate_limited
 @subject_required
 def app_narrow(request: HttpRequest, subject: str, client_id: int) -> HttpResponse:
     app = services.connected_app_get(subject=subject, client_id=client_id)
@@ -142,6 +187,7 @@ def app_narrow(request: HttpRequest, subject: str, client_id: int) -> HttpRespon
 
 
 @require_http_methods(["GET", "POST"])
+@writes_rate_limited
 @subject_required
 def app_revoke(request: HttpRequest, subject: str, client_id: int) -> HttpResponse:
     app = services.connected_app_get(subject=subject, client_id=client_id)
@@ -160,6 +206,7 @@ def app_revoke(request: HttpRequest, subject: str, client_id: int) -> HttpRespon
 
 
 @require_http_methods(["GET", "POST"])
+@writes_rate_limited
 @subject_required
 def app_revoke_all(request: HttpRequest, subject: str) -> HttpResponse:
     form = RevokeAllForm(request.POST if request.method == "POST" else None)

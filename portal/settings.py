@@ -102,6 +102,7 @@ TEMPLATES = [
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
+                "accounts.context_processors.navigation",
                 "django.template.context_processors.csp",
                 "django.template.context_processors.debug",
                 "django.template.context_processors.i18n",
@@ -188,7 +189,9 @@ PORTAL_ALLOW_SIGNUP = _env_bool("PORTAL_ALLOW_SIGNUP", False)
 _oidc_url = urlsplit(os.environ.get("OIDC_SERVER_URL", ""))
 OIDC_FORM_ACTION = [f"{_oidc_url.scheme}://{_oidc_url.netloc}"] if _oidc_url.netloc else []
 
-# How a signed-in user maps to an Authlete subject (see accounts/subjects.py).
+# How a signed-in user maps to an Authlete subject, and to a client developer name for the
+# developer page (see accounts/subjects.py). An empty developer attribute means admin-set only.
+PORTAL_DEVELOPER_ATTRIBUTE = os.environ.get("PORTAL_DEVELOPER_ATTRIBUTE", "")
 PORTAL_SUBJECT_ATTRIBUTE = os.environ.get("PORTAL_SUBJECT_ATTRIBUTE", "username")
 
 # --- Authlete ---------------------------------------------------------------------------------
@@ -197,6 +200,9 @@ AUTHLETE_API_KEY = os.environ.get("AUTHLETE_API_KEY", "")
 AUTHLETE_API_SECRET = os.environ.get("AUTHLETE_API_SECRET", "")
 AUTHLETE_API_VERSION = os.environ.get("AUTHLETE_API_VERSION", "v3").strip().lower()
 AUTHLETE_BASE_URL = os.environ.get("AUTHLETE_BASE_URL", "http://127.0.0.1:8765")
+# After this many consecutive failed calls, stop calling Authlete for the cool-down (seconds).
+AUTHLETE_BREAKER_COOLDOWN = _env_float("AUTHLETE_BREAKER_COOLDOWN", 15.0)
+AUTHLETE_BREAKER_FAILURES = _env_int("AUTHLETE_BREAKER_FAILURES", 5)
 AUTHLETE_CONNECT_TIMEOUT = _env_float("AUTHLETE_CONNECT_TIMEOUT", 2.0)
 AUTHLETE_DEADLINE = _env_float("AUTHLETE_DEADLINE", 8.0)
 AUTHLETE_MAX_RETRIES = _env_int("AUTHLETE_MAX_RETRIES", 2)
@@ -208,6 +214,10 @@ AUTHLETE_SERVICE_TOKEN = os.environ.get(
 # Client metadata (logo, links) changes rarely; the list page reads it from this cache.
 PORTAL_CLIENT_CACHE_SECONDS = _env_int("PORTAL_CLIENT_CACHE_SECONDS", 300)
 PORTAL_PAGE_SIZE = _env_int("PORTAL_PAGE_SIZE", 10)
+# Changes (narrow, revoke, revoke all) one person may make per minute; 0 turns the limit off.
+PORTAL_WRITES_PER_MINUTE = _env_int("PORTAL_WRITES_PER_MINUTE", 30)
+# Staff may extend a token's expiry to at most this many days after it was issued.
+PORTAL_TOKEN_MAX_LIFETIME_DAYS = _env_int("PORTAL_TOKEN_MAX_LIFETIME_DAYS", 90)
 
 # --- Internationalisation ---------------------------------------------------------------------
 
