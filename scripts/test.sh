@@ -5,11 +5,16 @@ cd "$(dirname "$0")/.."
 
 scripts/bootstrap.sh
 
-if [ ! -x /usr/bin/chromium ]; then
+# Chromium drives the browser tests; nginx balances the two-instance scale-out test.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "Installing Debian's chromium for the browser tests"
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
+    echo "Installing Debian packages for the tests: ${missing[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  elif [[ " ${missing[*]} " == *" chromium "* ]]; then
     echo "Chromium is missing and apt-get is not allowed here: install the 'chromium' package." >&2
     exit 1
   fi
