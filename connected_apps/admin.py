@@ -26,6 +26,7 @@ from connected_apps.forms import (
     TokenPropertiesForm,
 )
 from connected_apps.models import AuditEvent
+from connected_apps.views import actor_for, page_number
 
 MANAGE_PERMISSION = "connected_apps.manage_connected_apps"
 
@@ -130,7 +131,7 @@ class AuditEventAdmin(admin.ModelAdmin):
             if request.method == "POST":
                 return self._act(request, person, subject, context)
             app_page = services.connected_app_list(
-                subject=subject, page=_page(request.GET.get("page")), query=""
+                subject=subject, page=page_number(request.GET.get("page")), query=""
             )
         except authlete.AuthleteError as exc:
             context["error"] = _("Authlete could not be reached or refused the call: %(error)s") % {
@@ -174,13 +175,7 @@ class AuditEventAdmin(admin.ModelAdmin):
         if not reason_form.is_valid():
             messages.error(request, _("Give a reason: the person will see it in their activity."))
             return redirect(back)
-        actor = services.Actor(
-            user=request.user,
-            ip_address=request.META.get("REMOTE_ADDR") or None,
-            user_agent=request.headers.get("User-Agent", "")[:512],
-            on_behalf=True,
-            reason=reason_form.cleaned_data["reason"],
-        )
+        actor = actor_for(request, staff_reason=reason_form.cleaned_data["reason"])
         if action == "revoke":
             services.connected_app_revoke(subject=subject, app=app, actor=actor)
             messages.success(request, _("Disconnected %(app)s.") % {"app": app.name})
@@ -214,13 +209,7 @@ class AuditEventAdmin(admin.ModelAdmin):
         if not reason_form.is_valid():
             messages.error(request, _("Give a reason: the person will see it in their activity."))
             return redirect(back)
-        actor = services.Actor(
-            user=request.user,
-            ip_address=request.META.get("REMOTE_ADDR") or None,
-            user_agent=request.headers.get("User-Agent", "")[:512],
-            on_behalf=True,
-            reason=reason_form.cleaned_data["reason"],
-        )
+        actor = actor_for(request, staff_reason=reason_form.cleaned_data["reason"])
         label = {"token": owned.short_hash, "app": owned.app_name}
         try:
             done = _token_change(request, subject, owned, actor)
@@ -279,10 +268,3 @@ def _token_change(
         subject=subject, owned=owned, properties=form.properties(), actor=actor
     )
     return _("Changed the properties of token %(token)s… of %(app)s.")
-
-
-def _page(raw: str | None) -> int:
-    try:
-        return max(1, min(int(raw or 1), 100_000))
-    except ValueError:
-        return 1

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.subjects import developer_for_user
 from connected_apps import authlete, services
 from connected_apps.forms import ClientMetadataForm
-from connected_apps.views import View, _page_number, error_response
+from connected_apps.views import View, error_response, page_number
 
 
 def developer_required(view: View) -> View:
@@ -41,7 +41,7 @@ def developer_required(view: View) -> View:
 @developer_required
 def client_list(request: HttpRequest, developer: str) -> HttpResponse:
     page = services.developer_client_list(
-        developer=developer, page=_page_number(request.GET.get("page"))
+        developer=developer, page=page_number(request.GET.get("page"))
     )
     context = {"developer": developer, "client_page": page}
     return TemplateResponse(request, "connected_apps/developer.html", context)

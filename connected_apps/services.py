@@ -336,6 +336,19 @@ def _forget_consent(subject: str, client_id: int) -> str:
     return ""
 
 
+def _actor_fields(actor: Actor) -> dict[str, object]:
+    """The audit columns that say who acted, from where, and why."""
+    user = actor.user if getattr(actor.user, "is_authenticated", False) else None
+    return {
+        "actor": user,
+        "actor_username": getattr(user, "username", "") or "",
+        "on_behalf": actor.on_behalf,
+        "reason": actor.reason,
+        "ip_address": actor.ip_address,
+        "user_agent": actor.user_agent[:512],
+    }
+
+
 def _audit(
     actor: Actor,
     subject: str,
@@ -348,12 +361,8 @@ def _audit(
     result_code: str = "",
     note: str = "",
 ) -> None:
-    user = actor.user if getattr(actor.user, "is_authenticated", False) else None
     AuditEvent.objects.create(
-        actor=user,
-        actor_username=getattr(user, "username", "") or "",
-        on_behalf=actor.on_behalf,
-        reason=actor.reason,
+        **_actor_fields(actor),
         subject=subject,
         client_id=app.client_id,
         client_name=app.name[:255],
@@ -363,8 +372,6 @@ def _audit(
         outcome=outcome,
         result_code=(error.result_code if error and error.result_code else result_code) or "",
         detail=" ".join(filter(None, [f"{error.reason}: {error}" if error else "", note])),
-        ip_address=actor.ip_address,
-        user_agent=actor.user_agent[:512],
     )
 
 
@@ -761,13 +768,9 @@ def _token_audit(
         outcome = AuditEvent.Outcome.FAILED
     else:
         outcome = AuditEvent.Outcome.SUCCESS
-    user = actor.user if getattr(actor.user, "is_authenticated", False) else None
     token = owned.token
     AuditEvent.objects.create(
-        actor=user,
-        actor_username=getattr(user, "username", "") or "",
-        on_behalf=actor.on_behalf,
-        reason=actor.reason,
+        **_actor_fields(actor),
         subject=subject,
         client_id=owned.client_id,
         client_name=owned.app_name[:255],
@@ -780,8 +783,6 @@ def _token_audit(
         outcome=outcome,
         result_code=(error.result_code if error and error.result_code else result_code) or "",
         detail=" ".join(filter(None, [f"{error.reason}: {error}" if error else "", note])),
-        ip_address=actor.ip_address,
-        user_agent=actor.user_agent[:512],
     )
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from connected_apps import services
-from connected_apps.views import _actor, _fragment, subject_required
+from connected_apps.views import actor_for, fragment_template, subject_required
 
 
 @require_http_methods(["GET", "POST"])
@@ -25,10 +25,10 @@ def token_end(request: HttpRequest, subject: str, client_id: int, token_hash: st
         # Unknown, expired, or someone else's: the same answer, and nothing sent to Authlete.
         raise Http404(_("This app holds no such access for your account.")) from None
     if request.method == "GET":
-        template = _fragment(request, "connected_apps/token_end.html", "token-confirm-row")
+        template = fragment_template(request, "connected_apps/token_end.html", "token-confirm-row")
         return TemplateResponse(request, template, {"owned": owned})
 
-    services.token_delete(subject=subject, owned=owned, actor=_actor(request))
+    services.token_delete(subject=subject, owned=owned, actor=actor_for(request))
     try:
         detail = services.connected_app_detail(subject=subject, client_id=client_id)
     except services.AppNotConnected:

@@ -28,15 +28,18 @@ from connected_apps.forms import NarrowForm, RevokeAllForm
 type View = Callable[..., HttpResponse]
 
 
-def _actor(request: HttpRequest) -> services.Actor:
+def actor_for(request: HttpRequest, *, staff_reason: str | None = None) -> services.Actor:
+    """Who is asking, from where; staff acting for someone pass the reason they gave."""
     return services.Actor(
         user=request.user,
         ip_address=request.META.get("REMOTE_ADDR") or None,
         user_agent=request.headers.get("User-Agent", "")[:512],
+        on_behalf=staff_reason is not None,
+        reason=staff_reason or "",
     )
 
 
-def _fragment(request: HttpRequest, template: str, partial: str) -> str:
+def fragment_template(request: HttpRequest, template: str, partial: str) -> str:
     """The server, not the client, picks the fragment an htmx request gets."""
     return f"{template}#{partial}" if request.htmx else template
 
@@ -61,7 +64,7 @@ def error_response(request: HttpRequest, exc: authlete.AuthleteError) -> Templat
         "retry_url": retry_url,
     }
     status = 503 if isinstance(exc, authlete.AuthleteUnavailable) else 502
-    template = _fragment(request, "connected_apps/error.html", "error")
+    template = fragment_template(request, "connected_apps/error.html", "error")
     return TemplateResponse(request, template, context, status=status)
 
 
@@ -110,7 +113,7 @@ def writes_rate_limited(view: View) -> View:
                 "unchanged": True,
                 "retry_url": request.path,
             }
-            template = _fragment(request, "connected_apps/error.html", "error")
+            template = fragment_template(request, "connected_apps/error.html", "error")
             response = TemplateResponse(request, template, context, status=429)
             response["Retry-After"] = str(60 - int(time.time()) % 60)
             return response
@@ -119,7 +122,7 @@ def writes_rate_limited(view: View) -> View:
     return wrapper
 
 
-def _page_number(raw: str | None) -> int:
+def page_number(raw: str | None) -> int:
     try:
         return max(1, min(int(raw or 1), 100_000))
     except ValueError:
@@ -136,9 +139,9 @@ def _list_url(app: services.ConnectedApp | None = None) -> str:
 def app_list(request: HttpRequest, subject: str) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
     app_page = services.connected_app_list(
-        subject=subject, page=_page_number(request.GET.get("page")), query=query
+        subject=subject, page=page_number(request.GET.get("page")), query=query
     )
-    template = _fragment(request, "connected_apps/app_list.html", "app-list")
+    template = fragment_template(request, "connected_apps/app_list.html", "app-list")
     return TemplateResponse(request, template, {"app_page": app_page})
 
 
@@ -155,7 +158,7 @@ def app_card(request: HttpRequest, subject: str, client_id: int) -> HttpResponse
 @subject_required
 def app_detail(request: HttpRequest, subject: str, client_id: int) -> HttpResponse:
     detail = services.connected_app_detail(subject=subject, client_id=client_id)
-    template = _fragment(request, "connected_apps/app_detail.html", "detail")
+    template = fragment_template(request, "connected_apps/app_detail.html", "detail")
     return TemplateResponse(request, template, {"detail": detail, "app": detail.app})
 
 
@@ -168,7 +171,7 @@ def app_narrow(request: HttpRequest, subject: str, client_id: int) -> HttpRespon
     if request.method == "POST" and form.is_valid():
         try:
             updated = services.connected_app_narrow(
-                subject=subject, app=app, keep=form.cleaned_data["keep"], actor=_actor(request)
+                subject=subject, app=app, keep=form.cleaned_data["keep"], actor=actor_for(request)
             )
         except services.ScopeChangeRefused:
             form.add_error(None, _("These permissions changed meanwhile. Please choose again."))
@@ -181,7 +184,7 @@ def app_narrow(request: HttpRequest, subject: str, client_id: int) -> HttpRespon
                 )
             messages.success(request, message)
             return redirect(_list_url(app))
-    template = _fragment(request, "connected_apps/app_narrow.html", "narrow-card")
+    template = fragment_template(request, "connected_apps/app_narrow.html", "narrow-card")
     status = 400 if form.is_bound else 200
     return TemplateResponse(request, template, {"app": app, "form": form}, status=status)
 
@@ -192,7 +195,7 @@ def app_narrow(request: HttpRequest, subject: str, client_id: int) -> HttpRespon
 def app_revoke(request: HttpRequest, subject: str, client_id: int) -> HttpResponse:
     app = services.connected_app_get(subject=subject, client_id=client_id)
     if request.method == "POST":
-        services.connected_app_revoke(subject=subject, app=app, actor=_actor(request))
+        services.connected_app_revoke(subject=subject, app=app, actor=actor_for(request))
         message = _("%(app)s was disconnected and can no longer access your account.") % {
             "app": app.name
         }
@@ -201,7 +204,7 @@ def app_revoke(request: HttpRequest, subject: str, client_id: int) -> HttpRespon
             return TemplateResponse(request, "connected_apps/app_list.html#app-removed", context)
         messages.success(request, message)
         return redirect(_list_url())
-    template = _fragment(request, "connected_apps/app_revoke.html", "revoke-card")
+    template = fragment_template(request, "connected_apps/app_revoke.html", "revoke-card")
     return TemplateResponse(request, template, {"app": app})
 
 
@@ -211,7 +214,7 @@ def app_revoke(request: HttpRequest, subject: str, client_id: int) -> HttpRespon
 def app_revoke_all(request: HttpRequest, subject: str) -> HttpResponse:
     form = RevokeAllForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        report = services.connected_app_revoke_all(subject=subject, actor=_actor(request))
+        report = services.connected_app_revoke_all(subject=subject, actor=actor_for(request))
         if report.revoked:
             names = ", ".join(app.name for app in report.revoked)
             messages.success(request, _("Disconnected: %(names)s.") % {"names": names})
@@ -227,7 +230,7 @@ def app_revoke_all(request: HttpRequest, subject: str) -> HttpResponse:
         return redirect(_list_url())
     context = {"form": form, "app_names": services.connected_app_names(subject=subject)}
     status = 400 if form.is_bound else 200
-    template = _fragment(request, "connected_apps/app_revoke_all.html", "revoke-all")
+    template = fragment_template(request, "connected_apps/app_revoke_all.html", "revoke-all")
     return TemplateResponse(request, template, context, status=status)
 
 

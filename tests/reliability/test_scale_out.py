@@ -23,7 +23,8 @@ from tests.conftest import Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-DATABASE = "portal_rel_scale"
+# One database per test process, so runs side by side never drop each other's.
+DATABASE = f"portal_scale_{os.getpid()}"
 PASSWORD = "scale-out-password"
 
 
@@ -70,6 +71,11 @@ def _running(args: list[str], env: dict[str, str], log: Path) -> Iterator[None]:
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=15)
+
+
+def _drop_database() -> None:
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
+        db.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
 
 
 def _fresh_database() -> None:
@@ -125,6 +131,7 @@ def two_instances(tmp_path: Path, sandbox_server: SandboxServer) -> Iterator[str
     conf.write_text(NGINX_CONF.format(tmp=tmp_path, a=a, b=b, port=port, user=user))
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     with contextlib.ExitStack() as stack:
+        stack.callback(_drop_database)  # runs last, once both instances have stopped
         for instance in (a, b):
             args = [gunicorn, "portal.wsgi:application", "-b", f"127.0.0.1:{instance}", "-w", "1"]
             stack.enter_context(_running(args, env, tmp_path / f"gunicorn-{instance}.log"))
