@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from connected_apps import services
-from connected_apps.views import actor_for, fragment_template, subject_required
+from connected_apps.views import actor_for, fragment_template, not_found, subject_required
 
 
 @require_http_methods(["GET", "POST"])
@@ -23,7 +23,7 @@ def token_end(request: HttpRequest, subject: str, client_id: int, token_hash: st
         owned = services.token_get(subject=subject, client_id=client_id, token_hash=token_hash)
     except services.TokenNotFound:
         # Unknown, expired, or someone else's: the same answer, and nothing sent to Authlete.
-        raise Http404(_("This app holds no such access for your account.")) from None
+        return not_found(request, _("This app holds no such access for your account."))
     if request.method == "GET":
         template = fragment_template(request, "connected_apps/token_end.html", "token-confirm-row")
         return TemplateResponse(request, template, {"owned": owned})

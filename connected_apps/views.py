@@ -68,6 +68,17 @@ def error_response(request: HttpRequest, exc: authlete.AuthleteError) -> Templat
     return TemplateResponse(request, template, context, status=status)
 
 
+def not_found(request: HttpRequest, message: str) -> HttpResponse:
+    """Not this person's, or gone already. Under htmx the stale element on screen is removed
+    and the reason announced, instead of a click that silently does nothing."""
+    if not request.htmx:
+        raise Http404(message)
+    context = {"announcement": message}
+    return TemplateResponse(
+        request, "connected_apps/app_list.html#app-removed", context, status=404
+    )
+
+
 def subject_required(view: View) -> View:
     """Resolve the person's subject, and turn Authlete failures into the error fragment."""
 
@@ -79,7 +90,7 @@ def subject_required(view: View) -> View:
         try:
             return view(request, subject, *args, **kwargs)
         except services.AppNotConnected:
-            raise Http404(_("This app is not connected to your account.")) from None
+            return not_found(request, _("This app is not connected to your account."))
         except authlete.AuthleteError as exc:
             return error_response(request, exc)
 

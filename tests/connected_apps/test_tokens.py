@@ -332,6 +332,15 @@ def test_an_unknown_hash_is_404_and_nothing_is_written(john_client, sandbox):
     assert _token_writes(sandbox) == []
 
 
+def test_with_htmx_an_access_already_ended_leaves_the_table_with_a_reason(john_client, sandbox):
+    sandbox.clear_requests()
+    response = john_client.post(_end_url("A" * 43), HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "no such access for your account" in html and "<tr" not in html
+    assert _token_writes(sandbox) == []
+
+
 def test_a_prefix_too_short_to_be_sure_is_404(john_client, sandbox, issued):
     sandbox.clear_requests()
     assert john_client.post(_end_url(issued["accessTokenHash"][:8])).status_code == 404

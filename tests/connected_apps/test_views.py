@@ -424,3 +424,15 @@ def test_the_audit_trail_cannot_be_edited_or_deleted_in_the_admin(
     assert support_client.post(change, {"reason": "edited"}).status_code == 403
     assert support_client.post(delete, {"post": "yes"}).status_code == 403
     assert AuditEvent.objects.get().reason == ""
+
+
+def test_acting_on_a_card_whose_app_is_already_gone_removes_it_and_says_why(
+    john_client, sandbox, johns_apps
+):
+    client_id = johns_apps[0]
+    sandbox.api("POST", f"/client/authorization/delete/{client_id}", json={"subject": "john"})
+    response = john_client.get(reverse("connected_apps:revoke", args=[client_id]), **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "app-card" not in html
+    assert 'id="messages"' in html and "not connected to your account" in html
