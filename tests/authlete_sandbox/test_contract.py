@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -65,21 +64,6 @@ def spec_dict() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def spec(spec_dict: dict[str, Any]) -> OpenAPI:
     return OpenAPI.from_dict(spec_dict)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer(port=0, db=":memory:", seed="demo") as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def _portal_settings(server: SandboxServer) -> Iterator[None]:
-    """Overrides the portal's settings fixture: these tests need the sandbox only, not Django."""
-    requests.post(
-        f"{server.url}/_sandbox/reset", json={"seed": "demo"}, timeout=5
-    ).raise_for_status()
-    yield
 
 
 class Api:

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,21 +27,6 @@ CAROL = demo.SUBJECT_CAROL
 NOTES = demo.INKWELL_NOTES
 UNKNOWN_CLIENT = 99_999_999_999_999
 DAY_MS = 24 * 3600 * 1000
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer(port=0, db=":memory:", seed="demo") as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def _portal_settings(server: SandboxServer) -> Iterator[None]:
-    """Overrides the portal's settings fixture: these tests need the sandbox only, not Django."""
-    requests.post(
-        f"{server.url}/_sandbox/reset", json={"seed": "demo"}, timeout=5
-    ).raise_for_status()
-    yield
 
 
 class Sandbox:
