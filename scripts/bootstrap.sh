@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv with Python 3.13 when missing and install the project with its test tools.
-# Re-installs only when pyproject.toml changed since the last install.
+# Create .venv with Python 3.13 when missing and install exactly the versions in uv.lock.
+# Re-syncs only when pyproject.toml or uv.lock changed since the last install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,10 +26,15 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; assert sys.ve
   "$python" -m venv .venv
 fi
 
+# uv is itself in the lock (test group), so the first install brings the version that stays.
+if [ ! -x .venv/bin/uv ]; then
+  uv_pin=$(sed -n '/^name = "uv"$/{n;s/^version = "\(.*\)"$/\1/p}' uv.lock)
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv==${uv_pin}"
+fi
+
 stamp=.venv/.installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "Installing dependencies into .venv"
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade 'pip>=25.1'
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --editable . --group test
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ uv.lock -nt "$stamp" ]; then
+  echo "Installing the locked dependencies into .venv"
+  UV_PROJECT_ENVIRONMENT=.venv .venv/bin/uv sync --locked --quiet --python .venv/bin/python
   touch "$stamp"
 fi

@@ -19,15 +19,14 @@ from authlete_sandbox import LIMITED_TOKEN, SERVICE_ID, SERVICE_TOKEN
 from authlete_sandbox import seed as demo
 from authlete_sandbox.server import SandboxServer
 
-# The shared folder sits beside the project checkout, locally and in CI.
-SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "authlete"
+SPEC_DIR = Path(__file__).resolve().parents[1] / "contracts" / "authlete"
 SPEC_SERVER = "https://us.authlete.com"
 JOHN = demo.SUBJECT_JOHN
 NOTES = demo.INKWELL_NOTES
 UNKNOWN_CLIENT = 99_999_999_999_999
 
 # Where the spec is known to be wrong or silent, the sandbox follows the contract notes instead.
-# Each entry names the section of shared/docs/authlete-contract.md that says why. A test that
+# Each entry names the section of docs/authlete-contract.md that says why. A test that
 # uses an entry first proves the spec still rejects the answer, so a fixed spec shows up here.
 SPEC_DEFECTS = {
     "undocumented-404": (
