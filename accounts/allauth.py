@@ -16,7 +16,7 @@ class AccountAdapter(DefaultAccountAdapter):
         # see, and revoke, that person's grants. So local accounts are made by invitation
         # (an administrator) unless a deployment whose subjects never come from usernames
         # opts in.
-        return bool(getattr(settings, "PORTAL_ALLOW_SIGNUP", False))
+        return settings.PORTAL_ALLOW_SIGNUP
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

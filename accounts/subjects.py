@@ -37,12 +37,7 @@ def subject_for_user(user: Any) -> str | None:
     if sub:
         return sub
 
-    attribute = getattr(settings, "PORTAL_SUBJECT_ATTRIBUTE", "username")
-    value = getattr(user, attribute, None) if attribute else None
-    if value is None:
-        return None
-    value = str(value).strip()
-    return value or None
+    return _attribute(user, settings.PORTAL_SUBJECT_ATTRIBUTE)
 
 
 def developer_for_user(user: Any) -> str | None:
@@ -59,9 +54,12 @@ def developer_for_user(user: Any) -> str | None:
     override = (getattr(user, "authlete_developer", "") or "").strip()
     if override:
         return override
-    attribute = getattr(settings, "PORTAL_DEVELOPER_ATTRIBUTE", "")
-    value = getattr(user, attribute, None) if attribute else None
+    return _attribute(user, settings.PORTAL_DEVELOPER_ATTRIBUTE)
+
+
+def _attribute(user: Any, name: str) -> str | None:
+    """The user's attribute ``name`` as a non-empty string, or None (also when ``name`` is "")."""
+    value = getattr(user, name, None) if name else None
     if value is None:
         return None
-    value = str(value).strip()
-    return value or None
+    return str(value).strip() or None

@@ -11,7 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from connected_apps import authlete
-from connected_apps.services import ConnectedApp, token_max_expiry
+from connected_apps.services.rules import (
+    NarrowingProblem,
+    narrowing_problem,
+    token_expiry_allowed,
+    token_max_expiry,
+)
+from connected_apps.services.types import ConnectedApp
 
 
 class NarrowForm(forms.Form):
@@ -39,19 +45,21 @@ class NarrowForm(forms.Form):
         return self.is_bound and self.has_error("keep", code="nothing_kept")
 
     def clean_keep(self) -> list[str]:
+        # A scope the app does not hold never gets here: it is not one of the field's choices.
         keep = self.cleaned_data["keep"]
-        if not keep:
+        problem = narrowing_problem(self.app.scopes, keep)
+        if problem == NarrowingProblem.NOTHING_KEPT:
             raise forms.ValidationError(
                 _(
                     "You unchecked every permission. To take all access away, "
                     "disconnect the app instead."
                 ),
-                code="nothing_kept",
+                code=problem,
             )
-        if set(keep) == set(self.app.scopes):
+        if problem == NarrowingProblem.NOTHING_REMOVED:
             raise forms.ValidationError(
                 _("Nothing to remove: uncheck the permissions you want to take back."),
-                code="nothing_removed",
+                code=problem,
             )
         return keep
 
@@ -99,11 +107,12 @@ class TokenNarrowForm(forms.Form):
 
     def clean_keep(self) -> list[str]:
         keep = self.cleaned_data["keep"]
-        if not keep:
+        problem = narrowing_problem(self.token.scopes, keep)
+        if problem == NarrowingProblem.NOTHING_KEPT:
             raise forms.ValidationError(
                 _("Keep at least one scope; to end the token, delete it instead.")
             )
-        if set(keep) == set(self.token.scopes):
+        if problem == NarrowingProblem.NOTHING_REMOVED:
             raise forms.ValidationError(_("Nothing to remove: uncheck the scopes to take back."))
         return keep
 
@@ -122,16 +131,17 @@ class TokenExpiryForm(forms.Form):
     def __init__(self, *args: Any, token: authlete.TokenInfo, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.token = token
-        self.ceiling = token_max_expiry(token)
+        self.ceiling = token_max_expiry(token.created_at)
 
     def clean_expires_at(self) -> datetime:
         when = self.cleaned_data["expires_at"]
-        current = self.token.access_token_expires_at
         if when <= timezone.now():
             raise forms.ValidationError(
                 _("Choose a time in the future; to end the token now, delete it instead.")
             )
-        if (current is None or when > current) and when > self.ceiling:
+        if not token_expiry_allowed(
+            self.token.access_token_expires_at, self.token.created_at, when
+        ):
             raise forms.ValidationError(
                 _("A token may not be extended past %(ceiling)s."),
                 params={"ceiling": self.ceiling.strftime("%Y-%m-%d %H:%M UTC")},

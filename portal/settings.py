@@ -64,7 +64,7 @@ if DEBUG:
 INSTALLED_APPS = [
     "accounts",
     "connected_apps",
-    "django.contrib.admin",
+    "portal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.humanize",

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from connected_apps import registration
+from connected_apps.views import registration
 from portal import health
 
 urlpatterns = [

@@ -79,6 +79,26 @@ class Sandbox:
         response.raise_for_status()
         return [sorted(t.get("scopes") or []) for t in response.json().get("accessTokens") or []]
 
+    def token_state(self, subject: str, client_id: int) -> dict[str, dict[str, Any]]:
+        """The sandbox's own record of each token of the pair, by access token hash."""
+        params = {"subject": subject, "clientId": client_id}
+        state = self.control("GET", "state/tokens", params=params)
+        return {token["accessTokenHash"]: token for token in state}
+
+    def token_writes(self) -> list[dict[str, Any]]:
+        return [r for r in self.writes() if "/auth/token/" in r["path"]]
+
+    def client_name(self, client_id: int) -> str:
+        return self.api("GET", f"/client/get/{client_id}").json()["clientName"]
+
+    def narrowable(self, subject: str, client_ids: list[int]) -> tuple[int, list[str]]:
+        """One of the subject's apps holding two or more scopes, with those scopes."""
+        for client_id in client_ids:
+            scopes = sorted({s for token in self.token_scopes(subject, client_id) for s in token})
+            if len(scopes) >= 2:
+                return client_id, scopes
+        raise AssertionError("the demo world has no app with two scopes")
+
     def granted_scopes(self, subject: str, client_id: int) -> dict[str, Any]:
         response = self.api(
             "POST", f"/client/granted_scopes/get/{client_id}", json={"subject": subject}

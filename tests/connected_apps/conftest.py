@@ -57,3 +57,14 @@ def support_client(make_user: Any) -> Client:
 @pytest.fixture
 def johns_apps() -> list[int]:
     return list(demo.DEMO_GRANTS["john"])
+
+
+@pytest.fixture
+def issued(sandbox: Any) -> dict[str, Any]:
+    """A fresh token of John for Inkwell Notes with three scopes, beside his demo tokens."""
+    return sandbox.authorize(
+        clientId=demo.INKWELL_NOTES,
+        subject=demo.SUBJECT_JOHN,
+        scopes=["openid", "profile", "email"],
+        accessTokenDuration=3600,
+    )

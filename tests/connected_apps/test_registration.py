@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from connected_apps.registration import _STATUSES, MAX_BODY_BYTES
+from connected_apps.views.registration import _STATUSES, MAX_BODY_BYTES
 from tests.conftest import Sandbox
 
 pytestmark = pytest.mark.django_db

@@ -138,6 +138,6 @@ def test_the_admin_view_of_someones_apps(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
     expect(page.get_by_role("heading", level=1, name="Connected apps")).to_be_visible()
-    page.goto(f"/admin/connected_apps/auditevent/user/{john.pk}/")
+    page.goto(f"/admin/people/{john.pk}/apps/")
     expect(page.get_by_role("heading", name=demo.CLIENT_NAMES[TEMPO])).to_be_visible()
     assert_accessible(page)

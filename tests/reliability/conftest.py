@@ -30,12 +30,3 @@ def fast_authlete(settings: Any, sandbox: Sandbox) -> Iterator[Any]:
     yield settings
     # Wake the sandbox threads still sleeping in a hang fault.
     sandbox.clear_faults()
-
-
-def narrowable(sandbox: Sandbox, subject: str, client_ids: list[int]) -> tuple[int, list[str]]:
-    """One of the subject's apps holding two or more scopes, with those scopes."""
-    for client_id in client_ids:
-        scopes = sorted({s for token in sandbox.token_scopes(subject, client_id) for s in token})
-        if len(scopes) >= 2:
-            return client_id, scopes
-    raise AssertionError("the demo world has no app with two scopes")

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from connected_apps.models import AuditEvent
 from tests.conftest import Sandbox
-from tests.reliability.conftest import narrowable
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +38,7 @@ scope_names = st.one_of(
 def world(settings: Any, sandbox: Sandbox, john_client: Client, johns_apps: list[int]) -> Any:
     # The write limit has its own tests; here it would turn every later example into a 429.
     settings.PORTAL_WRITES_PER_MINUTE = 0
-    client_id, scopes = narrowable(sandbox, "john", johns_apps)
+    client_id, scopes = sandbox.narrowable("john", johns_apps)
     sandbox.clear_requests()
     return john_client, client_id, scopes, set(johns_apps)
 

@@ -12,10 +12,11 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
-from connected_apps import services
 from connected_apps.models import AuditEvent
+from connected_apps.services import apps as services
+from connected_apps.services.audit import Actor
+from connected_apps.services.errors import ScopeChangeRefused
 from tests.conftest import Sandbox
-from tests.reliability.conftest import narrowable
 
 
 def _at_once[T](*calls: Callable[[], T]) -> list[T]:
@@ -37,7 +38,7 @@ def _at_once[T](*calls: Callable[[], T]) -> list[T]:
 def test_narrowing_and_revoking_the_same_app_at_once_never_widens_it(
     transactional_db, john: Any, sandbox: Sandbox, johns_apps: list[int], round_: int
 ):
-    client_id, scopes = narrowable(sandbox, "john", johns_apps)
+    client_id, scopes = sandbox.narrowable("john", johns_apps)
     kept = scopes[:1]
     # Hold both changes at their first write, so both have read the app before either lands.
     sandbox.fault("latency", path="/client/granted_scopes/delete/", delayMs=150, times=2)
@@ -69,7 +70,7 @@ def test_the_audit_log_keeps_every_row_of_200_concurrent_changes(
     transactional_db, john: Any, sandbox: Sandbox, johns_apps: list[int]
 ):
     app = services.connected_app_get(subject="john", client_id=johns_apps[0])
-    actor = services.Actor(user=john, ip_address="203.0.113.9", user_agent="load")
+    actor = Actor(user=john, ip_address="203.0.113.9", user_agent="load")
 
     def change(n: int) -> None:
         # A scope the app never held: refused before Authlete, yet audited like any change.
@@ -77,7 +78,7 @@ def test_the_audit_log_keeps_every_row_of_200_concurrent_changes(
             services.connected_app_narrow(
                 subject="john", app=app, keep=[f"never-granted-{n}"], actor=actor
             )
-        except services.ScopeChangeRefused:
+        except ScopeChangeRefused:
             pass
         finally:
             connections.close_all()

@@ -16,7 +16,6 @@ from django.urls import reverse
 
 from connected_apps.models import AuditEvent
 from tests.conftest import Sandbox
-from tests.reliability.conftest import narrowable
 
 pytestmark = pytest.mark.django_db
 
@@ -79,8 +78,10 @@ class Operation:
     admin: bool = False
 
 
-def _admin_url(world: World) -> str:
-    return reverse("admin:connected_apps_user_apps", args=[world.john.pk])
+def _admin_url(world: World, action: str = "") -> str:
+    if action:
+        return reverse(f"admin:staff_app_{action}", args=[world.john.pk, world.client_id])
+    return reverse("admin:staff_person_apps", args=[world.john.pk])
 
 
 OPERATIONS = [
@@ -114,9 +115,7 @@ OPERATIONS = [
     Operation("admin_get", lambda w: w.support_client.get(_admin_url(w)), None, 1, admin=True),
     Operation(
         "admin_post",
-        lambda w: w.support_client.post(
-            _admin_url(w), {"client_id": w.client_id, "action": "revoke", "reason": "Ticket 7"}
-        ),
+        lambda w: w.support_client.post(_admin_url(w, "revoke"), {"reason": "Ticket 7"}),
         "/client/authorization/delete/",
         phases=4,
         admin=True,
@@ -124,10 +123,8 @@ OPERATIONS = [
     Operation(
         "admin_narrow",
         lambda w: w.support_client.post(
-            _admin_url(w),
+            _admin_url(w, "narrow"),
             {
-                "client_id": w.client_id,
-                "action": "narrow",
                 f"app{w.client_id}-keep": [w.scopes[0]],
                 "reason": "Ticket 7",
             },
@@ -155,7 +152,7 @@ def world(
     support_client: Client,
     johns_apps: list[int],
 ) -> World:
-    client_id, scopes = narrowable(sandbox, "john", johns_apps)
+    client_id, scopes = sandbox.narrowable("john", johns_apps)
     return World(sandbox, john_client, support_client, john, client_id, scopes, johns_apps)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -11,28 +11,36 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from connected_apps import services
-from connected_apps.views import actor_for, fragment_template, not_found, subject_required
+from connected_apps.services import tokens
+from connected_apps.services.errors import TokenNotFound
+from connected_apps.views.common import (
+    HtmxHttpRequest,
+    actor_for,
+    fragment_template,
+    not_found,
+    subject_required,
+    writes_rate_limited,
+)
 
 
 @require_http_methods(["GET", "POST"])
-@subject_required
-def token_end(request: HttpRequest, subject: str, client_id: int, token_hash: str) -> HttpResponse:
+@subject_required()
+@writes_rate_limited
+def token_end(
+    request: HtmxHttpRequest, subject: str, client_id: int, token_hash: str
+) -> HttpResponse:
     """GET asks for confirmation; POST ends the token, checked against a fresh token list."""
     try:
-        owned = services.token_get(subject=subject, client_id=client_id, token_hash=token_hash)
-    except services.TokenNotFound:
+        owned = tokens.token_get(subject=subject, client_id=client_id, token_hash=token_hash)
+    except TokenNotFound:
         # Unknown, expired, or someone else's: the same answer, and nothing sent to Authlete.
         return not_found(request, _("This app holds no such access for your account."))
     if request.method == "GET":
         template = fragment_template(request, "connected_apps/token_end.html", "token-confirm-row")
         return TemplateResponse(request, template, {"owned": owned})
 
-    services.token_delete(subject=subject, owned=owned, actor=actor_for(request))
-    try:
-        detail = services.connected_app_detail(subject=subject, client_id=client_id)
-    except services.AppNotConnected:
-        # That was its last token: the app has no access left and leaves the list.
+    detail = tokens.token_end(subject=subject, owned=owned, actor=actor_for(request))
+    if detail is None:
         message = _("The last access of %(app)s ended; it is no longer connected.") % {
             "app": owned.app_name
         }

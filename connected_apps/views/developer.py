@@ -2,61 +2,44 @@
 
 from __future__ import annotations
 
-import functools
 import json
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.subjects import developer_for_user
-from connected_apps import authlete, services
+from connected_apps import authlete
 from connected_apps.forms import ClientMetadataForm
-from connected_apps.views import View, error_response, page_number
-
-
-def developer_required(view: View) -> View:
-    """Resolve the person's developer name, and turn Authlete failures into the error page."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        developer = developer_for_user(request.user)
-        if not developer:
-            return TemplateResponse(request, "connected_apps/not_developer.html", status=403)
-        try:
-            return view(request, developer, *args, **kwargs)
-        except services.ClientNotYours:
-            raise Http404(_("You have no such client.")) from None
-        except authlete.AuthleteError as exc:
-            return error_response(request, exc)
-
-    return wrapper
+from connected_apps.services.developer import (
+    developer_client_get,
+    developer_client_list,
+    developer_client_update,
+)
+from connected_apps.views.common import HtmxHttpRequest, developer_required, page_number
 
 
 @require_GET
-@developer_required
-def client_list(request: HttpRequest, developer: str) -> HttpResponse:
-    page = services.developer_client_list(
-        developer=developer, page=page_number(request.GET.get("page"))
-    )
+@developer_required()
+def client_list(request: HtmxHttpRequest, developer: str) -> HttpResponse:
+    page = developer_client_list(developer=developer, page=page_number(request.GET.get("page")))
     context = {"developer": developer, "client_page": page}
     return TemplateResponse(request, "connected_apps/developer.html", context)
 
 
 @require_http_methods(["GET", "POST"])
-@developer_required
-def client_edit(request: HttpRequest, developer: str, client_id: int) -> HttpResponse:
-    client = services.developer_client_get(developer=developer, client_id=client_id)
+@developer_required()
+def client_edit(request: HtmxHttpRequest, developer: str, client_id: int) -> HttpResponse:
+    client = developer_client_get(developer=developer, client_id=client_id)
     form = ClientMetadataForm(
         request.POST if request.method == "POST" else None,
         initial=ClientMetadataForm.initial_for(client),
     )
     if request.method == "POST" and form.is_valid():
-        result = services.developer_client_update(
+        result = developer_client_update(
             developer=developer,
             client=client,
             token=form.cleaned_data["registration_access_token"],

@@ -12,7 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from connected_apps import authlete, services
+from connected_apps import authlete
+from connected_apps.services import registration
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def register(request: HttpRequest) -> HttpResponse:
     if problem:
         return problem
     return _answer(
-        lambda: services.client_registration_create(
+        lambda: registration.client_registration_create(
             metadata_json=metadata, initial_access_token=_bearer(request)
         )
     )
@@ -57,16 +58,18 @@ def client_configuration(request: HttpRequest, client_id: str) -> HttpResponse:
         response["WWW-Authenticate"] = "Bearer"
         return response
     if request.method == "GET":
-        return _answer(lambda: services.client_registration_get(client_id=client_id, token=token))
+        return _answer(
+            lambda: registration.client_registration_get(client_id=client_id, token=token)
+        )
     if request.method == "DELETE":
         return _answer(
-            lambda: services.client_registration_delete(client_id=client_id, token=token)
+            lambda: registration.client_registration_delete(client_id=client_id, token=token)
         )
     metadata, problem = _metadata(request)
     if problem:
         return problem
     return _answer(
-        lambda: services.client_registration_update(
+        lambda: registration.client_registration_update(
             client_id=client_id, token=token, metadata_json=metadata
         )
     )

@@ -1,0 +1,44 @@
+"""The one exception family of the use cases: not yours, refused by a rule, refused by Authlete."""
+
+from __future__ import annotations
+
+
+class PortalError(Exception):
+    """A use case could not do what was asked; nothing was changed by it."""
+
+
+class NotYours(PortalError):
+    """The thing asked for does not exist for this person, or belongs to someone else."""
+
+
+class AppNotConnected(NotYours):
+    """The subject holds no tokens for this client: not theirs to see or change."""
+
+
+class TokenNotFound(NotYours):
+    """No token with this hash belongs to this subject and client, as Authlete lists them now."""
+
+
+class ClientNotYours(NotYours):
+    """The client does not exist or another developer registered it."""
+
+
+class ChangeRefused(PortalError):
+    """The change breaks a rule of ours; nothing was sent to Authlete."""
+
+
+class ScopeChangeRefused(ChangeRefused):
+    """The requested scopes are not a strict, non-empty subset of what the app holds."""
+
+
+class TokenChangeRefused(ChangeRefused):
+    """The change asked of one token is not allowed (scopes or expiry)."""
+
+
+class TokenUpdateFailed(PortalError):
+    """Authlete answered a token update with an action other than OK: nothing changed."""
+
+    def __init__(self, action: str, result_code: str) -> None:
+        super().__init__(action)
+        self.action = action
+        self.result_code = result_code

@@ -1,0 +1,207 @@
+"""Reads every use case shares: paged listings, cached client and scope metadata, card building.
+
+Per-app calls of one page go out at once on a small thread pool, so a page costs about two
+Authlete round trips whatever its size.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import translation
+
+from connected_apps import authlete
+from connected_apps.services.types import ConnectedApp, Permission, TokenSummary
+
+# Authlete documents no maximum page size; 100 is what Authlete's own reference server uses.
+_FETCH_PAGE = 100
+# Per-app calls of one page run at once; a page never holds more apps than this pool serves.
+_executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="authlete")
+_SERVICE_CACHE_KEY = "authlete:service"
+
+
+def fan_out[T, R](function: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """Apply ``function`` to every item at once on the Authlete pool, keeping the order."""
+    items = list(items)
+    if len(items) <= 1:
+        return [function(item) for item in items]
+    return list(_executor.map(function, items))
+
+
+def clamp_page(page: int, total: int, size: int) -> tuple[int, int]:
+    """The nearest real page to the one asked for, and how many pages there are."""
+    page_count = max(1, math.ceil(total / size))
+    return min(max(1, page), page_count), page_count
+
+
+def all_authorized_clients(subject: str) -> list[authlete.ClientSummary]:
+    client = authlete.get_client()
+    first = client.authorization_list(subject=subject, start=0, end=_FETCH_PAGE)
+    summaries = list(first.clients)
+    starts = range(_FETCH_PAGE, first.total_count, _FETCH_PAGE)
+    pages = fan_out(
+        lambda start: client.authorization_list(
+            subject=subject, start=start, end=start + _FETCH_PAGE
+        ),
+        starts,
+    )
+    for page in pages:
+        summaries.extend(page.clients)
+    return summaries
+
+
+def all_tokens(subject: str, client_id: int) -> list[authlete.TokenInfo]:
+    """Every token of the subject for the client; none when Authlete knows no such pair."""
+    client = authlete.get_client()
+    try:
+        first = client.token_list(subject=subject, client_id=client_id, start=0, end=_FETCH_PAGE)
+    except authlete.AuthleteNotFound:
+        return []
+    tokens = list(first.tokens)
+    for start in range(_FETCH_PAGE, first.total_count, _FETCH_PAGE):
+        page = client.token_list(
+            subject=subject, client_id=client_id, start=start, end=start + _FETCH_PAGE
+        )
+        tokens.extend(page.tokens)
+    # Authlete answers for the subject asked; anything else is not this person's.
+    return [token for token in tokens if token.subject == subject and token.client_id == client_id]
+
+
+def client_details(client_id: int) -> authlete.ClientDetails:
+    """Client display metadata, cached: it changes rarely and every card needs it."""
+    key = _client_cache_key(client_id)
+    details = cache.get(key)
+    if details is None:
+        details = authlete.get_client().client_get(client_id)
+        cache.set(key, details, settings.PORTAL_CLIENT_CACHE_SECONDS)
+    return details
+
+
+def client_details_or_none(client_id: int) -> authlete.ClientDetails | None:
+    try:
+        return client_details(client_id)
+    except authlete.AuthleteNotFound:
+        return None
+
+
+def forget_client_details(client_id: int) -> None:
+    """Cards show the cached metadata; a changed or deleted client must not linger there."""
+    cache.delete(_client_cache_key(client_id))
+
+
+def granted_scopes(subject: str, client_id: int) -> authlete.GrantedScopes:
+    try:
+        return authlete.get_client().granted_scopes_get(client_id=client_id, subject=subject)
+    except authlete.AuthleteRejected:
+        # Remembered consent is a feature of dedicated Authlete servers; without it, say nothing.
+        return authlete.GrantedScopes(latest=None, merged=None, modified_at=None)
+
+
+def localized(default: str, options: Sequence[authlete.LocalizedText]) -> str:
+    """The text for the request's language: exact tag, then same language, then the default."""
+    language = (translation.get_language() or settings.LANGUAGE_CODE).lower()
+    primary = language.split("-")[0]
+    for option in options:
+        if option.tag.lower() == language and option.value:
+            return option.value
+    for option in options:
+        if option.tag.lower().split("-")[0] == primary and option.value:
+            return option.value
+    return default
+
+
+def permissions(scopes: Iterable[str]) -> tuple[Permission, ...]:
+    """Scopes in the words the service defines for them, the raw name where it defines none."""
+    definitions = _service_scopes()
+    result = []
+    for scope in scopes:
+        definition = definitions.get(scope)
+        text = localized(definition.description, definition.descriptions) if definition else ""
+        result.append(Permission(scope=scope, description=text or scope))
+    return tuple(result)
+
+
+def apps_for(subject: str, client_ids: Sequence[int]) -> list[ConnectedApp | None]:
+    """Build the cards of these clients with every Authlete call of the batch in flight at once.
+
+    A client the subject holds no tokens for comes back as None.
+    """
+    calls = [lambda cid=cid: client_details_or_none(cid) for cid in client_ids]
+    calls += [lambda cid=cid: all_tokens(subject, cid) for cid in client_ids]
+    results = fan_out(lambda call: call(), calls)
+    count = len(client_ids)
+    return [
+        build_app(details, tokens) if details is not None and tokens else None
+        for details, tokens in zip(results[:count], results[count:], strict=True)
+    ]
+
+
+def build_app(details: authlete.ClientDetails, tokens: list[authlete.TokenInfo]) -> ConnectedApp:
+    now = datetime.now(UTC)
+    scopes: dict[str, None] = {}
+    for token in tokens:
+        for scope in (*token.scopes, *token.refresh_token_scopes):
+            scopes.setdefault(scope, None)
+    created = [t.created_at for t in tokens if t.created_at]
+    used = [
+        t.last_refreshed_at or t.created_at for t in tokens if t.last_refreshed_at or t.created_at
+    ]
+    long_lived = "offline_access" in scopes or any(
+        t.refresh_token_hash
+        and (t.refresh_token_expires_at is None or t.refresh_token_expires_at > now)
+        for t in tokens
+    )
+    return ConnectedApp(
+        client_id=details.client_id,
+        name=localized(details.name, details.names) or str(details.client_id),
+        description=localized(details.description, details.descriptions),
+        developer=details.developer,
+        logo_uri=_safe_url(localized(details.logo_uri, details.logo_uris)),
+        client_uri=_safe_url(localized(details.client_uri, details.client_uris)),
+        policy_uri=_safe_url(localized(details.policy_uri, details.policy_uris)),
+        tos_uri=_safe_url(localized(details.tos_uri, details.tos_uris)),
+        permissions=permissions(scopes),
+        connected_at=min(created) if created else None,
+        last_used_at=max(used) if used else None,
+        long_lived=long_lived,
+        token_count=len(tokens),
+    )
+
+
+def token_summary(token: authlete.TokenInfo, now: datetime) -> TokenSummary:
+    access_live = token.access_token_expires_at is None or token.access_token_expires_at > now
+    refresh_live = bool(token.refresh_token_hash) and (
+        token.refresh_token_expires_at is None or token.refresh_token_expires_at > now
+    )
+    return TokenSummary(
+        access_token_hash=token.access_token_hash,
+        created_at=token.created_at,
+        expires_at=token.access_token_expires_at,
+        last_refreshed_at=token.last_refreshed_at,
+        refresh_expires_at=token.refresh_token_expires_at if token.refresh_token_hash else None,
+        scopes=token.scopes,
+        active=access_live or refresh_live,
+    )
+
+
+def _client_cache_key(client_id: int) -> str:
+    return f"authlete:client:{client_id}"
+
+
+def _service_scopes() -> dict[str, authlete.ScopeDefinition]:
+    scopes = cache.get(_SERVICE_CACHE_KEY)
+    if scopes is None:
+        service = authlete.get_client().service_get()
+        scopes = {scope.name: scope for scope in service.scopes}
+        cache.set(_SERVICE_CACHE_KEY, scopes, settings.PORTAL_CLIENT_CACHE_SECONDS)
+    return scopes
+
+
+def _safe_url(url: str) -> str:
+    """Only http(s) links reach a page: a client's metadata is written by its developer."""
+    return url if url.lower().startswith(("https://", "http://")) else ""

@@ -1,0 +1,231 @@
+"""One token at a time: staff narrow, move the expiry of, or label a token; anyone ends their own.
+
+Each change is checked against a fresh token list and written to the audit with the values
+before and after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, NoReturn
+
+from connected_apps import authlete
+from connected_apps.models import AuditEvent
+from connected_apps.services import reads
+from connected_apps.services.apps import connected_app_detail
+from connected_apps.services.audit import Actor, audit_event_record
+from connected_apps.services.errors import (
+    AppNotConnected,
+    TokenChangeRefused,
+    TokenNotFound,
+    TokenUpdateFailed,
+)
+from connected_apps.services.rules import (
+    TOKEN_REF_LENGTH,
+    kept_in_order,
+    narrowing_problem,
+    token_expiry_allowed,
+)
+from connected_apps.services.types import AppDetail, OwnedToken
+
+
+def token_list(*, subject: str, client_ids: Sequence[int]) -> dict[int, list[authlete.TokenInfo]]:
+    """The subject's tokens of each client, fetched at once."""
+    lists = reads.fan_out(lambda cid: reads.all_tokens(subject, cid), client_ids)
+    return dict(zip(client_ids, lists, strict=True))
+
+
+def token_get(*, subject: str, client_id: int, token_hash: str) -> OwnedToken:
+    """The subject's token for the client with this hash, checked against a fresh list.
+
+    A unique prefix of at least TOKEN_REF_LENGTH characters names a token as well as its hash.
+    """
+    details, tokens = reads.fan_out(
+        lambda call: call(),
+        [
+            lambda: reads.client_details_or_none(client_id),
+            lambda: reads.all_tokens(subject, client_id),
+        ],
+    )
+    exact = [t for t in tokens if token_hash and t.access_token_hash == token_hash]
+    prefixed = [
+        t
+        for t in tokens
+        if len(token_hash) >= TOKEN_REF_LENGTH and t.access_token_hash.startswith(token_hash)
+    ]
+    found = exact or prefixed
+    if len(found) != 1:
+        raise TokenNotFound(token_hash)
+    name = reads.localized(details.name, details.names) if details else ""
+    return OwnedToken(client_id=client_id, app_name=name or str(client_id), token=found[0])
+
+
+def token_narrow(
+    *, subject: str, owned: OwnedToken, keep: Sequence[str], actor: Actor
+) -> authlete.TokenUpdateResult:
+    """Keep only ``keep`` of one token's scopes: a strict, non-empty subset of what it holds."""
+    held = owned.token.scopes
+    before = {"scopes": list(held)}
+    if narrowing_problem(held, keep):
+        after = {"scopes": [str(s)[:200] for s in keep][:100]}
+        _refuse(actor, subject, owned, AuditEvent.Action.TOKEN_NARROW, before, after)
+    kept = kept_in_order(held, keep)
+    return _token_update(
+        actor, subject, owned, AuditEvent.Action.TOKEN_NARROW, before, {"scopes": kept}, scopes=kept
+    )
+
+
+def token_expiry_set(
+    *, subject: str, owned: OwnedToken, expires_at: datetime, actor: Actor
+) -> authlete.TokenUpdateResult:
+    """Move one token's expiry: earlier always, later only up to the configured lifetime."""
+    token = owned.token
+    current = token.access_token_expires_at
+    before = {"expires_at": _iso(current)}
+    after = {"expires_at": expires_at.isoformat()}
+    if not token_expiry_allowed(current, token.created_at, expires_at):
+        _refuse(actor, subject, owned, AuditEvent.Action.TOKEN_EXPIRY, before, after)
+    return _token_update(
+        actor, subject, owned, AuditEvent.Action.TOKEN_EXPIRY, before, after, expires_at=expires_at
+    )
+
+
+def token_properties_set(
+    *,
+    subject: str,
+    owned: OwnedToken,
+    properties: Sequence[authlete.TokenProperty],
+    actor: Actor,
+) -> authlete.TokenUpdateResult:
+    """Replace one token's custom properties with ``properties`` (an empty list removes all)."""
+    return _token_update(
+        actor,
+        subject,
+        owned,
+        AuditEvent.Action.TOKEN_PROPERTIES,
+        {"properties": _audited_properties(owned.token.properties)},
+        {"properties": _audited_properties(properties)},
+        properties=list(properties),
+    )
+
+
+def token_delete(*, subject: str, owned: OwnedToken, actor: Actor) -> None:
+    """End one token (and its refresh token) without touching the app's other tokens."""
+    before = {
+        "scopes": list(owned.token.scopes),
+        "expires_at": _iso(owned.token.access_token_expires_at),
+    }
+    note = ""
+    try:
+        authlete.get_client().token_delete(token_identifier=owned.token.access_token_hash)
+    except authlete.AuthleteNotFound:
+        # Gone between our check and the delete (it expired, or was ended elsewhere): the
+        # person's wish holds, so this is not a failure.
+        note = "Authlete no longer had this token."
+    except authlete.AuthleteError as exc:
+        _audit(actor, subject, owned, AuditEvent.Action.TOKEN_DELETE, before, {}, error=exc)
+        raise
+    _audit(actor, subject, owned, AuditEvent.Action.TOKEN_DELETE, before, {}, note=note)
+
+
+def token_end(*, subject: str, owned: OwnedToken, actor: Actor) -> AppDetail | None:
+    """End one token, then read the app again: its detail, or None when that was its last."""
+    token_delete(subject=subject, owned=owned, actor=actor)
+    try:
+        return connected_app_detail(subject=subject, client_id=owned.client_id)
+    except AppNotConnected:
+        return None
+
+
+def _token_update(
+    actor: Actor,
+    subject: str,
+    owned: OwnedToken,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    **changes: Any,
+) -> authlete.TokenUpdateResult:
+    try:
+        result = authlete.get_client().token_update(
+            access_token_hash=owned.token.access_token_hash, **changes
+        )
+    except authlete.AuthleteError as exc:
+        _audit(actor, subject, owned, action, before, after, error=exc)
+        raise
+    if result.action != "OK":
+        # Only OK means Authlete changed the token; every other action changed nothing.
+        _audit(
+            actor,
+            subject,
+            owned,
+            action,
+            before,
+            after,
+            outcome=AuditEvent.Outcome.FAILED,
+            result_code=result.result_code,
+            note=f"Authlete answered {result.action}.",
+        )
+        raise TokenUpdateFailed(result.action, result.result_code)
+    _audit(actor, subject, owned, action, before, after, result_code=result.result_code)
+    return result
+
+
+def _refuse(
+    actor: Actor,
+    subject: str,
+    owned: OwnedToken,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> NoReturn:
+    """Record the attempt, then refuse it: nothing is sent to Authlete."""
+    _audit(actor, subject, owned, action, before, after, outcome=AuditEvent.Outcome.REFUSED)
+    raise TokenChangeRefused(owned.token.access_token_hash)
+
+
+def _audit(
+    actor: Actor,
+    subject: str,
+    owned: OwnedToken,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    *,
+    outcome: str = "",
+    error: authlete.AuthleteError | None = None,
+    result_code: str = "",
+    note: str = "",
+) -> None:
+    token = owned.token
+    if not outcome:
+        outcome = AuditEvent.Outcome.FAILED if error else AuditEvent.Outcome.SUCCESS
+    audit_event_record(
+        actor=actor,
+        subject=subject,
+        client_id=owned.client_id,
+        client_name=owned.app_name,
+        action=action,
+        outcome=outcome,
+        token_hash=token.access_token_hash,
+        scopes_before=token.scopes,
+        scopes_after=after.get("scopes", token.scopes),
+        values_before=before,
+        values_after=after,
+        error=error,
+        result_code=result_code,
+        note=note,
+    )
+
+
+def _audited_properties(properties: Iterable[authlete.TokenProperty]) -> list[dict[str, object]]:
+    # A hidden property is kept from the app's own view of its token; keep it out of the trail.
+    return [
+        {"key": p.key, "value": "(hidden)" if p.hidden else p.value, "hidden": p.hidden}
+        for p in properties
+    ]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

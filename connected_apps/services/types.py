@@ -1,0 +1,113 @@
+"""What the pages show: frozen projections of Authlete's records, in the person's language.
+
+Authlete's own types (``authlete.ClientDetails``, ``authlete.TokenInfo``, ...) describe what the
+API says; these say what a person sees: one card per app, with words instead of scope names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from connected_apps import authlete
+from connected_apps.services.rules import token_ref, token_short_hash
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    """One scope, in the words the consent screen used, with its raw name at hand."""
+
+    scope: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectedApp:
+    client_id: int
+    name: str
+    description: str
+    developer: str
+    logo_uri: str
+    client_uri: str
+    policy_uri: str
+    tos_uri: str
+    permissions: tuple[Permission, ...]
+    connected_at: datetime | None
+    last_used_at: datetime | None
+    long_lived: bool
+    token_count: int
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        return tuple(p.scope for p in self.permissions)
+
+    @property
+    def initial(self) -> str:
+        return (self.name[:1] or "?").upper()
+
+
+@dataclass(frozen=True, slots=True)
+class AppPage:
+    apps: tuple[ConnectedApp, ...]
+    page: int
+    page_count: int
+    total_count: int
+    query: str
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSummary:
+    access_token_hash: str
+    created_at: datetime | None
+    expires_at: datetime | None
+    last_refreshed_at: datetime | None
+    refresh_expires_at: datetime | None
+    scopes: tuple[str, ...]
+    active: bool
+
+    @property
+    def ref(self) -> str:
+        return token_ref(self.access_token_hash)
+
+
+@dataclass(frozen=True, slots=True)
+class AppDetail:
+    app: ConnectedApp
+    latest_granted: tuple[Permission, ...] | None
+    merged_granted: tuple[Permission, ...] | None
+    tokens: tuple[TokenSummary, ...]
+
+    @property
+    def active_tokens(self) -> tuple[TokenSummary, ...]:
+        return tuple(t for t in self.tokens if t.active)
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeReport:
+    revoked: tuple[ConnectedApp, ...]
+    failed: tuple[ConnectedApp, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedToken:
+    """A token of the subject for one client, with the app's name for pages and the audit."""
+
+    client_id: int
+    app_name: str
+    token: authlete.TokenInfo
+
+    @property
+    def short_hash(self) -> str:
+        return token_short_hash(self.token.access_token_hash)
+
+    @property
+    def ref(self) -> str:
+        return token_ref(self.token.access_token_hash)
+
+
+@dataclass(frozen=True, slots=True)
+class DeveloperClientPage:
+    clients: tuple[authlete.ClientDetails, ...]
+    page: int
+    page_count: int
+    total_count: int

@@ -1,0 +1,297 @@
+"""The staff console: a person's connected apps as support sees them, and changes with a reason.
+
+Mounted on the admin site (its login and look) by ``portal.admin``. Every change is one POST
+view; each asks for the reason the person will read in their activity, and is audited as done
+on their behalf.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.subjects import subject_for_user
+from connected_apps import authlete
+from connected_apps.forms import (
+    NarrowForm,
+    StaffReasonForm,
+    TokenExpiryForm,
+    TokenNarrowForm,
+    TokenPropertiesForm,
+)
+from connected_apps.services import apps, tokens
+from connected_apps.services.audit import Actor, audit_event_list
+from connected_apps.services.errors import (
+    NotYours,
+    ScopeChangeRefused,
+    TokenChangeRefused,
+    TokenUpdateFailed,
+)
+from connected_apps.services.rules import token_max_expiry, token_ref, token_short_hash
+from connected_apps.services.types import OwnedToken
+from connected_apps.views.common import actor_for, page_number
+
+MANAGE_PERMISSION = "connected_apps.manage_connected_apps"
+
+# What each non-OK action of Authlete's token update means; none of them changed the token.
+TOKEN_UPDATE_FAILURES = {
+    "BAD_REQUEST": gettext_lazy("Authlete refused the change as invalid. Nothing was changed."),
+    "NOT_FOUND": gettext_lazy(
+        "Authlete no longer has this token: it expired or was ended meanwhile. Nothing was changed."
+    ),
+    "FORBIDDEN": gettext_lazy("This token belongs to another service. Nothing was changed."),
+    "INTERNAL_SERVER_ERROR": gettext_lazy(
+        "Authlete had an internal error. Nothing was changed; try again."
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRow:
+    """One token of a person for an app, with the staff forms that change it."""
+
+    token: authlete.TokenInfo
+    ref: str
+    short_hash: str
+    max_expiry: datetime
+    narrow_form: TokenNarrowForm
+    expiry_form: TokenExpiryForm
+    properties_form: TokenPropertiesForm
+
+
+def token_row(token: authlete.TokenInfo) -> TokenRow:
+    prefix = _token_prefix(token.access_token_hash)
+    return TokenRow(
+        token=token,
+        ref=token_ref(token.access_token_hash),
+        short_hash=token_short_hash(token.access_token_hash),
+        max_expiry=token_max_expiry(token.created_at),
+        narrow_form=TokenNarrowForm(token=token, prefix=prefix),
+        expiry_form=TokenExpiryForm(token=token, prefix=prefix),
+        properties_form=TokenPropertiesForm(token=token, prefix=prefix),
+    )
+
+
+def urlpatterns(site: admin.AdminSite) -> list[URLPattern]:
+    """The console's URLs, each behind the admin's login."""
+    app = "people/<int:user_id>/apps/<int:client_id>/"
+    token = f"{app}tokens/<str:token_hash>/"
+    routes: list[tuple[str, Callable[..., HttpResponse], str]] = [
+        ("people/<int:user_id>/apps/", person_apps, "staff_person_apps"),
+        (f"{app}narrow/", app_narrow, "staff_app_narrow"),
+        (f"{app}revoke/", app_revoke, "staff_app_revoke"),
+        (f"{token}narrow/", token_narrow, "staff_token_narrow"),
+        (f"{token}expiry/", token_expiry, "staff_token_expiry"),
+        (f"{token}properties/", token_properties, "staff_token_properties"),
+        (f"{token}delete/", token_delete, "staff_token_delete"),
+    ]
+    return [path(route, site.admin_view(view), name=name) for route, view, name in routes]
+
+
+_PAGE = "admin/connected_apps/user_apps.html"
+
+
+@require_GET
+def person_apps(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Staff see a person's apps as the person does, each with the tools to change it."""
+    person, subject = _person(request, user_id)
+    context = _page_context(request, person, subject)
+    if not subject:
+        return TemplateResponse(request, _PAGE, context)
+    try:
+        app_page = apps.connected_app_list(
+            subject=subject, page=page_number(request.GET.get("page")), query=""
+        )
+        held = tokens.token_list(
+            subject=subject, client_ids=[app.client_id for app in app_page.apps]
+        )
+    except authlete.AuthleteError as exc:
+        return _trouble_page(request, person, subject, exc)
+    context["app_page"] = app_page
+    context["apps"] = [
+        (
+            app,
+            NarrowForm(app=app, prefix=f"app{app.client_id}"),
+            [token_row(token) for token in held[app.client_id]],
+        )
+        for app in app_page.apps
+    ]
+    context["events"] = audit_event_list(subject=subject, limit=20)
+    return TemplateResponse(request, _PAGE, context)
+
+
+type _Action = Callable[..., str]
+
+
+def _staff_change(*, trouble_as_page: bool) -> Callable[[_Action], Callable[..., HttpResponse]]:
+    """A POST that changes someone's access: the reason is required, the outcome a message.
+
+    The wrapped action gets the request, the subject and the staff actor (plus the URL's ids) and
+    returns the success message, or "" when it already reported why it did nothing. When Authlete
+    fails, an app-wide change answers with the error page (503), a token tool with a message.
+    """
+    return functools.partial(_staff_change_view, trouble_as_page=trouble_as_page)
+
+
+def _staff_change_view(action: _Action, *, trouble_as_page: bool) -> Callable[..., HttpResponse]:
+    @require_POST
+    @functools.wraps(action)
+    def view(request: HttpRequest, user_id: int, client_id: int, **ids: str) -> HttpResponse:
+        person, subject = _person(request, user_id)
+        if not subject:
+            raise Http404
+        back = reverse("admin:staff_person_apps", args=[person.pk]) + f"#app-{client_id}"
+        reason = StaffReasonForm(request.POST)
+        if not reason.is_valid():
+            messages.error(request, _("Give a reason: the person will see it in their activity."))
+            return redirect(back)
+        actor = actor_for(request, staff_reason=reason.cleaned_data["reason"])
+        try:
+            done = action(request, subject, actor, client_id=client_id, **ids)
+        except NotYours:
+            raise Http404 from None
+        except ScopeChangeRefused:
+            messages.error(request, _("These permissions changed meanwhile. Please choose again."))
+        except TokenChangeRefused:
+            messages.error(request, _("That change is not allowed for this token."))
+        except TokenUpdateFailed as failure:
+            fallback = _("Authlete did not confirm the change. Nothing was changed.")
+            messages.error(request, TOKEN_UPDATE_FAILURES.get(failure.action, fallback))
+        except authlete.AuthleteError as exc:
+            if trouble_as_page:
+                return _trouble_page(request, person, subject, exc)
+            messages.error(request, _authlete_trouble(exc))
+        else:
+            if done:
+                messages.success(request, done)
+        return redirect(back)
+
+    return view
+
+
+@_staff_change(trouble_as_page=True)
+def app_narrow(request: HttpRequest, subject: str, actor: Actor, *, client_id: int) -> str:
+    app = apps.connected_app_get(subject=subject, client_id=client_id)
+    form = NarrowForm(request.POST, app=app, prefix=f"app{app.client_id}")
+    if not form.is_valid():
+        return _report_errors(request, form)
+    # The form already holds the choice to a strict subset of what the app has now.
+    apps.connected_app_narrow(subject=subject, app=app, keep=form.cleaned_data["keep"], actor=actor)
+    return _("Updated the permissions of %(app)s.") % {"app": app.name}
+
+
+@_staff_change(trouble_as_page=True)
+def app_revoke(request: HttpRequest, subject: str, actor: Actor, *, client_id: int) -> str:
+    app = apps.connected_app_get(subject=subject, client_id=client_id)
+    apps.connected_app_revoke(subject=subject, app=app, actor=actor)
+    return _("Disconnected %(app)s.") % {"app": app.name}
+
+
+@_staff_change(trouble_as_page=False)
+def token_narrow(
+    request: HttpRequest, subject: str, actor: Actor, *, client_id: int, token_hash: str
+) -> str:
+    owned = _owned(subject, client_id, token_hash)
+    form = TokenNarrowForm(request.POST, token=owned.token, prefix=_token_prefix(token_hash))
+    if not form.is_valid():
+        return _report_errors(request, form)
+    tokens.token_narrow(subject=subject, owned=owned, keep=form.cleaned_data["keep"], actor=actor)
+    return _("Narrowed the scopes of token %(token)s… of %(app)s.") % _label(owned)
+
+
+@_staff_change(trouble_as_page=False)
+def token_expiry(
+    request: HttpRequest, subject: str, actor: Actor, *, client_id: int, token_hash: str
+) -> str:
+    owned = _owned(subject, client_id, token_hash)
+    form = TokenExpiryForm(request.POST, token=owned.token, prefix=_token_prefix(token_hash))
+    if not form.is_valid():
+        return _report_errors(request, form)
+    expires_at = form.cleaned_data["expires_at"]
+    tokens.token_expiry_set(subject=subject, owned=owned, expires_at=expires_at, actor=actor)
+    return _("Changed when token %(token)s… of %(app)s expires.") % _label(owned)
+
+
+@_staff_change(trouble_as_page=False)
+def token_properties(
+    request: HttpRequest, subject: str, actor: Actor, *, client_id: int, token_hash: str
+) -> str:
+    owned = _owned(subject, client_id, token_hash)
+    form = TokenPropertiesForm(request.POST, token=owned.token, prefix=_token_prefix(token_hash))
+    if not form.is_valid():
+        return _report_errors(request, form)
+    tokens.token_properties_set(
+        subject=subject, owned=owned, properties=form.properties(), actor=actor
+    )
+    return _("Changed the properties of token %(token)s… of %(app)s.") % _label(owned)
+
+
+@_staff_change(trouble_as_page=False)
+def token_delete(
+    request: HttpRequest, subject: str, actor: Actor, *, client_id: int, token_hash: str
+) -> str:
+    owned = _owned(subject, client_id, token_hash)
+    tokens.token_delete(subject=subject, owned=owned, actor=actor)
+    return _("Deleted token %(token)s… of %(app)s.") % _label(owned)
+
+
+def _person(request: HttpRequest, user_id: int) -> tuple[Any, str | None]:
+    if not request.user.has_perm(MANAGE_PERMISSION):
+        raise PermissionDenied
+    person = get_object_or_404(get_user_model(), pk=user_id)
+    return person, subject_for_user(person)
+
+
+def _page_context(request: HttpRequest, person: Any, subject: str | None) -> dict[str, Any]:
+    return {
+        **admin.site.each_context(request),
+        "title": _("Connected apps of %(user)s") % {"user": person.get_username()},
+        "person": person,
+        "subject": subject,
+        "apps": [],
+    }
+
+
+def _trouble_page(
+    request: HttpRequest, person: Any, subject: str, exc: authlete.AuthleteError
+) -> TemplateResponse:
+    context = {**_page_context(request, person, subject), "error": _authlete_trouble(exc)}
+    return TemplateResponse(request, _PAGE, context, status=503)
+
+
+def _owned(subject: str, client_id: int, token_hash: str) -> OwnedToken:
+    """The token, checked to be this person's for this app right now."""
+    return tokens.token_get(subject=subject, client_id=client_id, token_hash=token_hash)
+
+
+def _token_prefix(access_token_hash: str) -> str:
+    return f"tok-{token_ref(access_token_hash)}"
+
+
+def _label(owned: OwnedToken) -> dict[str, str]:
+    return {"token": owned.short_hash, "app": owned.app_name}
+
+
+def _report_errors(request: HttpRequest, form: Any) -> str:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return ""
+
+
+def _authlete_trouble(exc: authlete.AuthleteError) -> str:
+    return _("Authlete could not be reached or refused the call: %(error)s") % {"error": exc}

@@ -1,0 +1,1 @@
+"""Thin function-based views, one module per page group; shared decorators live in ``common``."""

@@ -1,0 +1,142 @@
+"""Pages where a signed-in person sees their connected apps and takes access back.
+
+Every view serves a full page, and the htmx fragment of it when htmx asks; plain form posts
+redirect (POST/redirect/GET), so everything works with JavaScript off.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+
+from connected_apps.forms import NarrowForm, RevokeAllForm
+from connected_apps.services import apps
+from connected_apps.services.audit import audit_event_list
+from connected_apps.services.errors import ScopeChangeRefused
+from connected_apps.services.types import ConnectedApp
+from connected_apps.views.common import (
+    HtmxHttpRequest,
+    actor_for,
+    fragment_template,
+    page_number,
+    subject_required,
+    writes_rate_limited,
+)
+
+
+def _list_url(app: ConnectedApp | None = None) -> str:
+    url = reverse("connected_apps:list")
+    return f"{url}#app-{app.client_id}" if app else url
+
+
+@require_GET
+@subject_required()
+def app_list(request: HtmxHttpRequest, subject: str) -> HttpResponse:
+    query = request.GET.get("q", "")[:100]
+    app_page = apps.connected_app_list(
+        subject=subject, page=page_number(request.GET.get("page")), query=query
+    )
+    template = fragment_template(request, "connected_apps/app_list.html", "app-list")
+    return TemplateResponse(request, template, {"app_page": app_page})
+
+
+@require_GET
+@subject_required(errors_in_card=True)
+def app_card(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpResponse:
+    app = apps.connected_app_get(subject=subject, client_id=client_id)
+    if not request.htmx:
+        return redirect(_list_url(app))
+    return TemplateResponse(request, "connected_apps/app_list.html#app-card", {"app": app})
+
+
+@require_GET
+@subject_required()
+def app_detail(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpResponse:
+    detail = apps.connected_app_detail(subject=subject, client_id=client_id)
+    template = fragment_template(request, "connected_apps/app_detail.html", "detail")
+    return TemplateResponse(request, template, {"detail": detail, "app": detail.app})
+
+
+@require_http_methods(["GET", "POST"])
+@subject_required(errors_in_card=True)
+@writes_rate_limited
+def app_narrow(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpResponse:
+    app = apps.connected_app_get(subject=subject, client_id=client_id)
+    form = NarrowForm(request.POST if request.method == "POST" else None, app=app)
+    if request.method == "POST" and form.is_valid():
+        try:
+            updated = apps.connected_app_narrow(
+                subject=subject, app=app, keep=form.cleaned_data["keep"], actor=actor_for(request)
+            )
+        except ScopeChangeRefused:
+            form.add_error(None, _("These permissions changed meanwhile. Please choose again."))
+        else:
+            message = _("%(app)s now has only the permissions you kept.") % {"app": app.name}
+            if request.htmx:
+                context = {"app": updated, "announcement": message}
+                return TemplateResponse(
+                    request, "connected_apps/app_list.html#app-card-swap", context
+                )
+            messages.success(request, message)
+            return redirect(_list_url(app))
+    template = fragment_template(request, "connected_apps/app_narrow.html", "narrow-card")
+    status = 400 if form.is_bound else 200
+    return TemplateResponse(request, template, {"app": app, "form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@subject_required(errors_in_card=True)
+@writes_rate_limited
+def app_revoke(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpResponse:
+    app = apps.connected_app_get(subject=subject, client_id=client_id)
+    if request.method == "POST":
+        apps.connected_app_revoke(subject=subject, app=app, actor=actor_for(request))
+        message = _("%(app)s was disconnected and can no longer access your account.") % {
+            "app": app.name
+        }
+        if request.htmx:
+            context = {"announcement": message}
+            return TemplateResponse(request, "connected_apps/_announce.html", context)
+        messages.success(request, message)
+        return redirect(_list_url())
+    template = fragment_template(request, "connected_apps/app_revoke.html", "revoke-card")
+    return TemplateResponse(request, template, {"app": app})
+
+
+@require_http_methods(["GET", "POST"])
+@subject_required()
+@writes_rate_limited
+def app_revoke_all(request: HtmxHttpRequest, subject: str) -> HttpResponse:
+    form = RevokeAllForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        report = apps.connected_app_revoke_all(subject=subject, actor=actor_for(request))
+        if report.revoked:
+            names = ", ".join(app.name for app in report.revoked)
+            messages.success(request, _("Disconnected: %(names)s.") % {"names": names})
+        if report.failed:
+            names = ", ".join(app.name for app in report.failed)
+            messages.error(
+                request,
+                _("Could not disconnect: %(names)s. They still have access; try again.")
+                % {"names": names},
+            )
+        if request.htmx:
+            return HttpResponseClientRedirect(_list_url())
+        return redirect(_list_url())
+    context = {"form": form, "app_names": apps.connected_app_names(subject=subject)}
+    status = 400 if form.is_bound else 200
+    template = fragment_template(request, "connected_apps/app_revoke_all.html", "revoke-all")
+    return TemplateResponse(request, template, context, status=status)
+
+
+@require_GET
+@subject_required()
+def activity(request: HtmxHttpRequest, subject: str) -> HttpResponse:
+    events = audit_event_list(subject=subject)
+    return TemplateResponse(request, "connected_apps/activity.html", {"events": events})

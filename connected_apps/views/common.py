@@ -1,0 +1,181 @@
+"""What every page view shares: who is asking, which fragment htmx gets, and how failures read.
+
+Identity decorators resolve the signed-in person's Authlete subject (or developer name) and map
+the whole exception family to one answer each, so a view body holds only its happy path.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_htmx.middleware import HtmxDetails
+
+from accounts.subjects import developer_for_user, subject_for_user
+from connected_apps import authlete
+from connected_apps.services.audit import Actor
+from connected_apps.services.errors import NotYours
+
+type View = Callable[..., HttpResponse]
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+class TooManyChanges(Exception):
+    """This person made more changes this minute than ``PORTAL_WRITES_PER_MINUTE`` allows."""
+
+
+def actor_for(request: HttpRequest, *, staff_reason: str | None = None) -> Actor:
+    """Who is asking, from where; staff acting for someone pass the reason they gave."""
+    return Actor(
+        user=request.user,
+        ip_address=request.META.get("REMOTE_ADDR") or None,
+        user_agent=request.headers.get("User-Agent", "")[:512],
+        on_behalf=staff_reason is not None,
+        reason=staff_reason or "",
+    )
+
+
+def fragment_template(request: HtmxHttpRequest, template: str, partial: str) -> str:
+    """The server, not the client, picks the fragment an htmx request gets."""
+    return f"{template}#{partial}" if request.htmx else template
+
+
+def page_number(raw: str | None) -> int:
+    try:
+        return max(1, min(int(raw or 1), 100_000))
+    except ValueError:
+        return 1
+
+
+def error_response(
+    request: HtmxHttpRequest, exc: authlete.AuthleteError, *, card_of: int | None = None
+) -> TemplateResponse:
+    """Authlete failed: a short human message and a way to try again, in place.
+
+    ``card_of`` names the app whose card the htmx request replaces; the error then takes the
+    card's place in the list instead of standing as an alert.
+    """
+    if isinstance(exc, authlete.AuthleteTimeout):
+        message = _("The account service is taking too long to answer.")
+    elif isinstance(exc, authlete.AuthleteUnavailable):
+        message = _("The account service is not reachable right now.")
+    else:
+        message = _("The account service could not handle this request.")
+    writing = request.method != "GET"
+    # Only an error answer from Authlete proves a change was not made; a timeout, a dropped
+    # connection or a garbled success may come after Authlete acted, so promise neither way.
+    refused = exc.status is not None and exc.status >= 400
+    context = {
+        "message": message,
+        "unchanged": writing and refused,
+        "outcome_unknown": writing and not refused,
+    }
+    status = 503 if isinstance(exc, authlete.AuthleteUnavailable) else 502
+    return _error_page(request, context, status=status, card_of=card_of)
+
+
+def not_found(request: HtmxHttpRequest, message: str) -> HttpResponse:
+    """Not this person's, or gone already. Under htmx the stale element on screen is removed
+    and the reason announced, instead of a click that silently does nothing."""
+    if not request.htmx:
+        raise Http404(message)
+    context = {"announcement": message}
+    return TemplateResponse(request, "connected_apps/_announce.html", context, status=404)
+
+
+def writes_rate_limited(view: View) -> View:
+    """Cap each person's changes per minute (``PORTAL_WRITES_PER_MINUTE``; 0 turns it off).
+
+    A runaway script or a stuck button then cannot hammer Authlete through someone's session.
+    The count lives in the cache, so every worker behind the same cache shares it. Put it under
+    an identity decorator, which turns the refusal into the page's own error fragment.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request: HtmxHttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        limit = settings.PORTAL_WRITES_PER_MINUTE
+        if request.method == "POST" and limit > 0 and _count_write(request) > limit:
+            raise TooManyChanges
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _count_write(request: HttpRequest) -> int:
+    key = f"ratelimit:writes:{request.user.pk}:{int(time.time() // 60)}"
+    # add() then incr() is atomic on Redis and the local-memory cache alike.
+    cache.add(key, 0, timeout=120)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the key expired between the two calls
+        cache.set(key, 1, timeout=120)
+        return 1
+
+
+def _identity_required(
+    resolve: Callable[[object], str | None], forbidden_template: str, not_yours: object
+) -> Callable[..., Callable[[View], View]]:
+    def decorator(*, errors_in_card: bool = False) -> Callable[[View], View]:
+        def wrap(view: View) -> View:
+            @functools.wraps(view)
+            def wrapper(request: HtmxHttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+                identity = resolve(request.user)
+                if not identity:
+                    return TemplateResponse(request, forbidden_template, status=403)
+                card_of = kwargs.get("client_id") if errors_in_card else None
+                try:
+                    return view(request, identity, *args, **kwargs)
+                except NotYours:
+                    return not_found(request, str(not_yours))
+                except TooManyChanges:
+                    return _too_many_changes(request, card_of)
+                except authlete.AuthleteError as exc:
+                    return error_response(request, exc, card_of=card_of)  # type: ignore[arg-type]
+
+            return wrapper
+
+        return wrap
+
+    return decorator
+
+
+def _too_many_changes(request: HtmxHttpRequest, card_of: object) -> TemplateResponse:
+    context = {
+        "message": _("You are making changes too quickly. Wait a minute, then try again."),
+        "unchanged": True,
+    }
+    response = _error_page(request, context, status=429, card_of=card_of)  # type: ignore[arg-type]
+    response["Retry-After"] = str(60 - int(time.time()) % 60)
+    return response
+
+
+def _error_page(
+    request: HtmxHttpRequest, context: dict[str, object], *, status: int, card_of: int | None
+) -> TemplateResponse:
+    context["retry_url"] = request.get_full_path() if request.method == "GET" else request.path
+    context["client_id"] = card_of
+    partial = "error-card" if card_of is not None else "error"
+    template = fragment_template(request, "connected_apps/error.html", partial)
+    return TemplateResponse(request, template, context, status=status)
+
+
+subject_required = _identity_required(
+    subject_for_user,
+    "connected_apps/no_subject.html",
+    gettext_lazy("This app is not connected to your account."),
+)
+developer_required = _identity_required(
+    developer_for_user,
+    "connected_apps/not_developer.html",
+    gettext_lazy("You have no such client."),
+)
