@@ -13,7 +13,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from authlete_sandbox import SERVICE_ID, SERVICE_TOKEN  # noqa: E402
+from tests.support import free_port, wait_until_up  # noqa: E402
 
 PASSWORD = "bench-password-not-secret"  # noqa: S105 - throwaway users in a temp database
 SCOPES = ["openid", "email", "profile"]
@@ -40,22 +40,6 @@ BENCH_SETTINGS = (
     "PORTAL_WRITES_PER_MINUTE = 0\n"
     "STATIC_ROOT = VAR_DIR / 'staticfiles'\n"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_up(url: str, timeout: float = 30.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        with contextlib.suppress(requests.RequestException):
-            requests.get(url, timeout=1)
-            return
-        time.sleep(0.1)
-    raise SystemExit(f"{url} did not come up within {timeout:.0f} s")
 
 
 @contextlib.contextmanager
@@ -197,7 +181,7 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="portal-bench-"))
     (tmp / "bench_settings.py").write_text(BENCH_SETTINGS)
-    sandbox_port, portal_port = _free_port(), _free_port()
+    sandbox_port, portal_port = free_port(), free_port()
     sandbox_url = f"http://127.0.0.1:{sandbox_port}"
     base = f"http://127.0.0.1:{portal_port}"
     env = {
@@ -243,8 +227,8 @@ def main() -> None:
         _process(sandbox_cmd, env, tmp / "sandbox.log") as sandbox_proc,
         _process(gunicorn, env, tmp / "gunicorn.log") as portal_proc,
     ):
-        _wait_until_up(f"{sandbox_url}/_sandbox/requests")
-        _wait_until_up(f"{base}/healthz")
+        wait_until_up(f"{sandbox_url}/_sandbox/requests")
+        wait_until_up(f"{base}/healthz")
         sandbox = Sandbox(sandbox_url)
         print("Creating 500 clients and the grants ...", file=sys.stderr)
         with ThreadPoolExecutor(max_workers=16) as pool:

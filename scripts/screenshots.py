@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,17 +19,9 @@ sys.path.insert(0, str(BASE_DIR))
 
 from authlete_sandbox import seed as demo  # noqa: E402
 from authlete_sandbox.server import SandboxServer  # noqa: E402
+from tests.support import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
 
 OUT = BASE_DIR / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORTS = {
     "desktop": {"viewport": {"width": 1280, "height": 800}},
     "phone": {
@@ -43,12 +34,6 @@ VIEWPORTS = {
 }
 TEMPO = demo.TEMPO_PLANNER
 HARBOR = demo.HARBOR_BACKUP
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -70,7 +55,7 @@ def _portal(sandbox_url: str) -> Iterator[str]:
             subprocess.run(  # noqa: S603
                 [*manage, *command], env=env, check=True, stdout=subprocess.DEVNULL
             )
-        port = _free_port()
+        port = free_port()
         server = subprocess.Popen(  # noqa: S603
             [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"],
             env=env,

@@ -11,20 +11,11 @@ import pytest
 from django.contrib.auth.models import Permission
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from tests.support import CHROMIUM, CHROMIUM_ARGS
+
 # Playwright's sync API runs an asyncio loop in the test thread; Django then refuses ORM calls
 # from it ("You cannot call this from an async context") although they really run synchronously.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = "/usr/bin/chromium"
-# Debian's Chromium, never a downloaded one; quiet flags so it phones nowhere during tests.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "correct horse battery staple"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}

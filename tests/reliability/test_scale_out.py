@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import requests
 
 from authlete_sandbox.server import SandboxServer
 from tests.conftest import Sandbox
+from tests.support import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
@@ -42,22 +42,6 @@ pytestmark = pytest.mark.skipif(
     not (NGINX and _listening(5432) and _listening(6379)),
     reason="needs nginx, and PostgreSQL and Redis on 127.0.0.1 (scripts/services.sh)",
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_up(url: str, timeout: float = 30.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        with contextlib.suppress(requests.RequestException):
-            if requests.get(url, timeout=1).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"{url} did not come up")
 
 
 @contextlib.contextmanager
@@ -125,7 +109,7 @@ def two_instances(tmp_path: Path, sandbox_server: SandboxServer) -> Iterator[str
         f"from accounts.models import User; User.objects.create_user('john', password={PASSWORD!r})"
     )
     subprocess.run([*manage, "shell", "-c", script], cwd=ROOT, env=env, check=True)
-    a, b, port = _free_port(), _free_port(), _free_port()
+    a, b, port = free_port(), free_port(), free_port()
     user = "user root;" if os.geteuid() == 0 else ""
     conf = tmp_path / "nginx.conf"
     conf.write_text(NGINX_CONF.format(tmp=tmp_path, a=a, b=b, port=port, user=user))
@@ -135,9 +119,9 @@ def two_instances(tmp_path: Path, sandbox_server: SandboxServer) -> Iterator[str
         for instance in (a, b):
             args = [gunicorn, "portal.wsgi:application", "-b", f"127.0.0.1:{instance}", "-w", "1"]
             stack.enter_context(_running(args, env, tmp_path / f"gunicorn-{instance}.log"))
-            _wait_until_up(f"http://127.0.0.1:{instance}/healthz")
+            wait_until_up(f"http://127.0.0.1:{instance}/healthz")
         stack.enter_context(_running([NGINX, "-c", str(conf)], env, tmp_path / "nginx.log"))
-        _wait_until_up(f"http://127.0.0.1:{port}/healthz")
+        wait_until_up(f"http://127.0.0.1:{port}/healthz")
         yield f"http://127.0.0.1:{port}"
 
 
