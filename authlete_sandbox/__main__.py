@@ -12,7 +12,7 @@ from authlete_sandbox.server import serve
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The sandbox's options; the Django management command offers the same ones."""
+    """The sandbox's options."""
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port to listen on")
     parser.add_argument(

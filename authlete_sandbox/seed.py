@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from authlete_sandbox import SERVICE_ID
-
-if TYPE_CHECKING:
-    from authlete_sandbox.store import Store
+from authlete_sandbox.store import Store
+from authlete_sandbox.store.clients import client_create
+from authlete_sandbox.store.grants import authorize
 
 WORLDS = ("demo", "empty")
 
@@ -380,7 +380,8 @@ class _Authorization:
 
     def apply(self, store: Store, now: int) -> None:
         refreshed = self.refreshed_days
-        store.authorize(
+        authorize(
+            store,
             client_id=self.client_id,
             subject=self.subject,
             scopes=self.scopes.split(),
@@ -451,7 +452,8 @@ def load(store: Store, world: str) -> None:
     if world != "demo":
         return
     for number, client in enumerate(CLIENTS, start=1001):
-        store.client_create(
+        client_create(
+            store,
             client.as_authlete(store.public_url),
             client_id=client.client_id,
             number=number,

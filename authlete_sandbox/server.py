@@ -1,9 +1,7 @@
-"""The sandbox's HTTP face: Authlete's API (v3 and v2), faults, and the /_sandbox/ control paths."""
+"""The sandbox's HTTP server: Authlete's API with its faults, and the /_sandbox/ paths beside it."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import logging
 import re
@@ -13,198 +11,21 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-from authlete_sandbox import API_KEY, API_SECRET, LIMITED_TOKEN, SERVICE_ID, SERVICE_TOKEN
+from authlete_sandbox import SERVICE_ID, api, control
 from authlete_sandbox.store import HANG_SECONDS, ApiError, Store
 
 logger = logging.getLogger("authlete_sandbox")
 
 LOGO_DIR = Path(__file__).resolve().parent / "logos"
+_LOGO_PATH = re.compile(r"logos/([a-z0-9-]+)\.svg")
 
 # Request parameters that form-encoded bodies carry as space-separated lists (SPEC).
 _FORM_LISTS = ("scopes",)
-
-
-@dataclass
-class Call:
-    """One Authlete API call after routing and authentication."""
-
-    version: str
-    args: tuple[str, ...]
-    params: dict[str, Any]
-    limited: bool
-
-
-Operation = Callable[[Store, Call], tuple[int, dict[str, Any] | None]]
-
-
-@dataclass
-class Route:
-    pattern: re.Pattern[str]
-    api: int  # the API number in result codes ("A" + api + outcome)
-    methods: dict[str, Operation]
-
-
-# --- Authlete operations -------------------------------------------------------------------------
-
-
-def _service_get(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
-    if call.version == "v2" and call.args[0] != SERVICE_ID:
-        raise ApiError(403, "215", f"The service (API Key = {call.args[0]}) is not accessible.")
-    return 200, store.service(limited=call.limited)
-
-
-def _client_get(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
-    if call.limited:
-        raise ApiError(403, "216", "The access token does not have the permission to view clients.")
-    return 200, store.client_get(call.args[0])
-
-
-def _client_list(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
-    # A token that may not view clients gets SPEC's limited view of each (contract §5).
-    return 200, store.client_list(call.params, limited=call.limited)
-
-
-def _client_create(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
-    # v3 answers 201 and documents 200 as "legacy compatibility", which is what v2 answers.
-    return 201 if call.version == "v3" else 200, store.client_create(call.params)
-
-
-def _authorization_list(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
-    # v2 lists full clients; v3 lists SPEC's `client_limited` (contract §3.1).
-    return 200, store.authorization_list(call.params, full_clients=call.version == "v2")
-
-
-def _authorization_update(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, store.authorization_update(call.args[0], call.params)
-
-
-def _authorization_delete(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, store.authorization_delete(call.args[0], call.params)
-
-
-def _granted_scopes_get(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, store.granted_scopes_get(call.args[0], call.params)
-
-
-def _granted_scopes_delete(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, store.granted_scopes_delete(call.args[0], call.params)
-
-
-def _token_list(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, store.token_list(call.params, full_clients=call.version == "v2")
-
-
-def _token_create(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, store.token_create(call.params)
-
-
-def _token_update(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, store.token_update(call.params)
-
-
-def _token_delete(store: Store, call: Call) -> tuple[int, None]:
-    store.token_delete(call.args[0])
-    return 204, None
-
-
-def _token_revoke(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, store.token_revoke(call.params)
-
-
-def _introspection(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, store.introspect(call.params)
-
-
-def _registration(operation: str) -> Operation:
-    def serve(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
-        return 200, getattr(store, operation)(call.params)
-
-    return serve
-
-
-def _route(path: str, api: int, **methods: Operation) -> Route:
-    pattern = re.compile("^" + path.replace("{id}", "([^/]+)") + "$")
-    return Route(pattern, api, {method.upper(): operation for method, operation in methods.items()})
-
-
-# Paths after /api/{serviceId} (v3) or /api (v2). Methods follow the spec, plus POST with a JSON
-# body wherever Authlete's own Java and Python clients use it (contract §1). API numbers of the
-# operations whose result codes the spec does not show are the sandbox's own.
-_V3_SERVICE_GET = _route("/service/get", 41, get=_service_get)
-_V2_SERVICE_GET = _route("/service/get/{id}", 41, get=_service_get)
-_SHARED_ROUTES = (
-    # Before client/get/{id}, which would take "list" for a client ID.
-    _route("/client/get/list", 60, get=_client_list),
-    _route("/client/get/{id}", 59, get=_client_get),
-    _route("/client/create", 61, post=_client_create),
-    _route(
-        "/client/authorization/get/list", 136, get=_authorization_list, post=_authorization_list
-    ),
-    _route("/client/authorization/update/{id}", 138, post=_authorization_update),
-    _route(
-        "/client/authorization/delete/{id}",
-        137,
-        post=_authorization_delete,
-        delete=_authorization_delete,
-    ),
-    _route(
-        "/client/granted_scopes/get/{id}", 139, get=_granted_scopes_get, post=_granted_scopes_get
-    ),
-    _route(
-        "/client/granted_scopes/delete/{id}",
-        140,
-        delete=_granted_scopes_delete,
-        post=_granted_scopes_delete,
-    ),
-    _route("/auth/token/get/list", 131, get=_token_list),
-    _route("/auth/token/create", 109, post=_token_create),
-    _route("/auth/token/update", 135, post=_token_update),
-    _route("/auth/token/delete/{id}", 133, delete=_token_delete),
-    _route("/auth/token/revoke", 312, post=_token_revoke),
-    _route("/auth/introspection", 56, post=_introspection),
-    _route("/client/registration", 202, post=_registration("registration_create")),
-    _route("/client/registration/get", 217, post=_registration("registration_get")),
-    _route("/client/registration/update", 213, post=_registration("registration_update")),
-    _route("/client/registration/delete", 216, post=_registration("registration_delete")),
-)
-
-
-def _match(path: str) -> tuple[Route, str, str | None, tuple[str, ...]] | None:
-    """The route, API version, service ID (v3) and path arguments of an /api/ path."""
-    rest = path[len("/api") :]
-    head, _, tail = rest.lstrip("/").partition("/")
-    # v2 paths never start with a number; v3 paths always start with the service ID.
-    if head.isdigit():
-        version, service_id, rest = "v3", head, "/" + tail
-        candidates = (_V3_SERVICE_GET, *_SHARED_ROUTES)
-    else:
-        version, service_id = "v2", None
-        candidates = (_V2_SERVICE_GET, *_SHARED_ROUTES)
-    for route in candidates:
-        found = route.pattern.match(rest)
-        if found:
-            return route, version, service_id, tuple(unquote(arg) for arg in found.groups())
-    return None
-
-
-# --- HTTP ----------------------------------------------------------------------------------------
-
-
-class _Refused(Exception):
-    """Credentials the service turns away, before any operation runs."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -297,7 +118,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.store.log_status(request_id, status)
 
     def _serve_api(self, path: str, query: dict[str, str], raw: bytes) -> int:
-        matched = _match(path)
+        matched = api.match(path)
         if matched is None:
             return self._send_json(
                 404, _error_body(path, "A001205", "The API path does not exist.")
@@ -311,40 +132,22 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return self._send_json(405, body, headers={"Allow": allowed})
         try:
-            limited = self._authenticate(version, service_id)
-        except _Refused as refused:
-            return self._send_json(refused.status, _error_body(path, refused.code, refused.message))
+            limited = api.authenticate(self.headers.get("Authorization"), version, service_id)
+        except ApiError as refused:
+            return self._refuse(path, api.GENERAL_API, refused)
         try:
             body = _parse_body(raw, self.headers.get("Content-Type", ""))
-            call = Call(version, args, {**query, **body}, limited)
+            call = api.Call(version, args, {**query, **body}, limited)
             status, response = operation(self.store, call)
         except ApiError as refused:
-            code = f"A{route.api:03d}{refused.outcome}"
-            return self._send_json(refused.status, _error_body(path, code, refused.message))
+            return self._refuse(path, route.api, refused)
         if response is None:
             return self._send_empty(status)
         return self._send_json(status, response)
 
-    def _authenticate(self, version: str, service_id: str | None) -> bool:
-        """Check the credentials; True when the token may use the service but not view it."""
-        header = self.headers.get("Authorization")
-        if not header:
-            raise _Refused(401, "A001202", "Authorization header is missing.")
-        scheme, _, credentials = header.partition(" ")
-        scheme, credentials = scheme.lower(), credentials.strip()
-        # Authlete's Java client sends "DPoP <token>" instead of "Bearer <token>" when it uses DPoP.
-        if scheme in ("bearer", "dpop") and credentials in (SERVICE_TOKEN, LIMITED_TOKEN):
-            if service_id is not None and service_id != SERVICE_ID:
-                message = f"The access token is not for the service (ID = {service_id})."
-                raise _Refused(403, "A001204", message)
-            return credentials == LIMITED_TOKEN
-        if scheme == "basic" and version == "v2":
-            if _basic(credentials) == (API_KEY, API_SECRET):
-                return False
-            raise _Refused(401, "A001203", "Invalid API key or API secret.")
-        if scheme == "basic":
-            raise _Refused(401, "A001203", "Invalid access token: API v3 takes a bearer token.")
-        raise _Refused(401, "A001203", "Invalid access token.")
+    def _refuse(self, path: str, api_number: int, refused: ApiError) -> int:
+        body = _error_body(path, refused.result_code(api_number), refused.message)
+        return self._send_json(refused.status, body)
 
     def _fail(self, fault: dict[str, Any], path: str) -> int | None:
         kind = fault["kind"]
@@ -379,68 +182,37 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    # --- Control paths ---
+    # --- The /_sandbox/ paths ---
 
     def _control(self, path: str, query: dict[str, str], raw: bytes) -> None:
         name = path.removeprefix("/_sandbox/")
-        logo = re.fullmatch(r"logos/([a-z0-9-]+)\.svg", name)
+        logo = _LOGO_PATH.fullmatch(name)
         if self.command == "GET" and logo:
             self._logo(logo.group(1))
             return
         try:
-            status, body = self._control_response(name, query, raw)
+            body = _parse_body(raw, self.headers.get("Content-Type", ""))
+            status, answer = control.respond(
+                self.store,
+                method=self.command,
+                name=name,
+                query=query,
+                body=body,
+                default_world=self.server.sandbox.seed,
+            )
         except ApiError as refused:
-            status, body = refused.status, _control_error(refused.message)
+            status, answer = refused.status, control.error(refused.message)
         except ValueError as problem:
-            status, body = 400, _control_error(str(problem))
-        if body is None:
+            status, answer = 400, control.error(str(problem))
+        if answer is None:
             self._send_empty(status)
         else:
-            self._send_json(status, body)
-
-    def _control_response(self, name: str, query: dict[str, str], raw: bytes) -> tuple[int, Any]:
-        command, store = self.command, self.store
-        body = _parse_body(raw, self.headers.get("Content-Type", ""))
-        if (command, name) == ("POST", "reset"):
-            world = body.get("seed") or self.server.sandbox.seed
-            store.reset(world)
-            return 200, {"seed": world}
-        if (command, name) == ("POST", "authorize"):
-            issued = store.authorize(
-                client_id=body.get("clientId"),
-                subject=body.get("subject"),
-                scopes=body.get("scopes"),
-                refresh=body.get("refresh", True),
-                access_duration=body.get("accessTokenDuration"),
-                refresh_duration=body.get("refreshTokenDuration"),
-                created_at=body.get("createdAt"),
-                last_refreshed_at=body.get("lastRefreshedAt"),
-            )
-            return 201, issued
-        if (command, name) == ("POST", "faults"):
-            return 201, store.add_fault(body)
-        if (command, name) == ("GET", "faults"):
-            return 200, store.faults()
-        if (command, name) == ("DELETE", "faults"):
-            store.clear_faults()
-            return 204, None
-        if (command, name) == ("GET", "requests"):
-            return 200, store.requests()
-        if (command, name) == ("DELETE", "requests"):
-            store.clear_requests()
-            return 204, None
-        if (command, name) == ("GET", "state/tokens"):
-            return 200, store.tokens_state(
-                subject=query.get("subject"), client_id=query.get("clientId")
-            )
-        if (command, name) == ("POST", "service"):
-            return 200, store.update_service(body)
-        return 404, _control_error(f"No control path {command} /_sandbox/{name}.")
+            self._send_json(status, answer)
 
     def _logo(self, name: str) -> None:
         logo = LOGO_DIR / f"{name}.svg"
         if not logo.is_file():
-            self._send_json(404, _control_error(f"No logo named {name}."))
+            self._send_json(404, control.error(f"No logo named {name}."))
             return
         cache = {"Cache-Control": "public, max-age=31536000, immutable"}
         self._send(200, logo.read_bytes(), "image/svg+xml", headers=cache)
@@ -475,21 +247,8 @@ class _Handler(BaseHTTPRequestHandler):
         return status
 
 
-def _control_error(message: str) -> dict[str, str]:
-    return {"error": message}
-
-
 def _error_body(path: str, code: str, message: str) -> dict[str, str]:
     return {"resultCode": code, "resultMessage": f"[{code}] {path}, {message}"}
-
-
-def _basic(credentials: str) -> tuple[str, str] | None:
-    try:
-        decoded = base64.b64decode(credentials, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    key, separator, secret = decoded.partition(":")
-    return (key, secret) if separator else None
 
 
 def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
@@ -551,7 +310,7 @@ class SandboxServer:
         self.public_url = (public_url or self.url).rstrip("/")
         self.store = Store(db, public_url=self.public_url)
         if reseed or self.store.is_empty():
-            self.store.reset(seed)
+            control.load_world(self.store, seed)
         self._thread: threading.Thread | None = None
 
     def start(self) -> SandboxServer:
