@@ -200,7 +200,8 @@ AUTHLETE_API_KEY = os.environ.get("AUTHLETE_API_KEY", "")
 AUTHLETE_API_SECRET = os.environ.get("AUTHLETE_API_SECRET", "")
 AUTHLETE_API_VERSION = os.environ.get("AUTHLETE_API_VERSION", "v3").strip().lower()
 AUTHLETE_BASE_URL = os.environ.get("AUTHLETE_BASE_URL", "http://127.0.0.1:8765")
-# After this many consecutive failed calls, stop calling Authlete for the cool-down (seconds).
+# After this many consecutive calls that found Authlete unavailable, a worker process stops
+# calling it for the cool-down (seconds), then tries one call; 0 failures turns this off.
 AUTHLETE_BREAKER_COOLDOWN = _env_float("AUTHLETE_BREAKER_COOLDOWN", 15.0)
 AUTHLETE_BREAKER_FAILURES = _env_int("AUTHLETE_BREAKER_FAILURES", 5)
 AUTHLETE_CONNECT_TIMEOUT = _env_float("AUTHLETE_CONNECT_TIMEOUT", 2.0)

@@ -88,6 +88,17 @@ def test_only_one_trial_call_is_let_through_while_half_open(breaker, sandbox):
     assert sorted(set(outcomes)) == ["fast-failed", "ok"]
 
 
+def test_calls_through_a_closed_circuit_run_side_by_side(breaker, sandbox):
+    # The list page fans out its calls; the breaker must not queue them one behind another.
+    sandbox.fault("latency", path="/service/get", delayMs=300, times=4)
+    client = authlete.get_client()
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        names = list(pool.map(lambda _: client.service_get().name, range(4)))
+    assert all(names)
+    assert time.monotonic() - started < 4 * 0.3
+
+
 def test_a_success_between_failures_starts_the_count_again(breaker, sandbox):
     client = authlete.get_client()
     for _ in range(3):

@@ -18,7 +18,7 @@ from authlete_sandbox import seed as demo
 from connected_apps import authlete
 from tests.conftest import Sandbox
 
-SPEC_DIR = Path(__file__).resolve().parents[1] / "contracts" / "authlete"
+SPEC_DIR = Path(__file__).resolve().parents[2] / "contracts" / "authlete"
 SPEC_SERVER = "https://us.authlete.com"
 # The v3 spec still requires accessToken in token/update; Authlete's newer spec (the Ruby SDK's
 # copy) and its Java client also accept accessTokenHash, which is how tokens are listed to us.

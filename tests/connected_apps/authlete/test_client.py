@@ -1,40 +1,20 @@
-"""The Authlete client, run over HTTP against the sandbox, on both API versions."""
+"""The Authlete client's operations, run over HTTP against the sandbox, on both API versions."""
 
 from __future__ import annotations
 
 import json
-import logging
 import time
-from typing import Any
+from datetime import UTC, datetime
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
-from authlete_sandbox import API_KEY, API_SECRET, LIMITED_TOKEN, SERVICE_ID, SERVICE_TOKEN
+from authlete_sandbox import API_KEY, LIMITED_TOKEN, SERVICE_ID
 from authlete_sandbox import seed as demo
 from connected_apps import authlete
-from tests.conftest import Sandbox
+from tests.connected_apps.authlete.conftest import first_app
 
 CAROL = demo.SUBJECT_CAROL
-
-
-@pytest.fixture(params=["v3", "v2"])
-def client(
-    request: pytest.FixtureRequest, settings: Any, sandbox: Sandbox
-) -> authlete.AuthleteClient:
-    if request.param == "v2":
-        settings.AUTHLETE_API_VERSION = "v2"
-        settings.AUTHLETE_API_KEY = API_KEY
-        settings.AUTHLETE_API_SECRET = API_SECRET
-    return authlete.get_client()
-
-
-@pytest.fixture
-def v3(sandbox: Sandbox) -> authlete.AuthleteClient:
-    return authlete.get_client()
-
-
-def _first_app(subject: str = "john") -> int:
-    return demo.DEMO_GRANTS[subject][0]
 
 
 # --- Reads ------------------------------------------------------------------------------------
@@ -84,7 +64,7 @@ def test_a_subject_with_slash_and_at_sign_never_lands_in_a_url_path(client, sand
 
 
 def test_client_get_returns_display_metadata_and_never_the_secret(client):
-    details = client.client_get(_first_app())
+    details = client.client_get(first_app())
     assert details.name and details.logo_uri.startswith("http")
     assert details.policy_uri.startswith("https://")
     assert "secret" not in repr(details).lower()
@@ -96,7 +76,7 @@ def test_an_unknown_client_is_not_found(client):
 
 
 def test_granted_scopes_keep_none_empty_and_set_apart(client, sandbox):
-    client_id = _first_app("alice")
+    client_id = first_app("alice")
     granted = client.granted_scopes_get(client_id=client_id, subject="alice")
     assert granted.has_record and granted.latest and granted.modified_at
 
@@ -110,7 +90,7 @@ def test_granted_scopes_keep_none_empty_and_set_apart(client, sandbox):
 
 
 def test_token_list_names_tokens_by_hash_only(client, sandbox):
-    client_id = _first_app("alice")
+    client_id = first_app("alice")
     issued = sandbox.authorize(clientId=client_id, subject="alice", scopes=["email"], refresh=True)
     page = client.token_list(subject="alice", client_id=client_id, start=0, end=50)
     hashes = {token.access_token_hash for token in page.tokens}
@@ -124,7 +104,7 @@ def test_token_list_names_tokens_by_hash_only(client, sandbox):
 
 
 def test_authorization_update_narrows_every_token_of_the_pair(client, sandbox):
-    client_id = _first_app()
+    client_id = first_app()
     before = sandbox.token_scopes("john", client_id)
     keep = [before[0][0]]
     outcome = client.authorization_update(client_id=client_id, subject="john", scopes=keep)
@@ -134,7 +114,7 @@ def test_authorization_update_narrows_every_token_of_the_pair(client, sandbox):
 
 
 def test_authorization_delete_ends_every_token_and_the_app_leaves_the_list(client, sandbox):
-    client_id = _first_app("alice")
+    client_id = first_app("alice")
     issued = sandbox.authorize(clientId=client_id, subject="alice", scopes=["email"], refresh=True)
     outcome = client.authorization_delete(client_id=client_id, subject="alice")
     assert outcome.result_code == "A137001" and outcome.token_count and outcome.token_count >= 1
@@ -148,11 +128,11 @@ def test_updating_an_unknown_client_is_not_found(client):
 
 
 def test_token_update_changes_scopes_expiry_and_properties_of_one_token(client, sandbox):
-    client_id = _first_app("alice")
+    client_id = first_app("alice")
     issued = sandbox.authorize(
         clientId=client_id, subject="alice", scopes=["email", "profile"], refresh=True
     )
-    expires = authlete.datetime.fromtimestamp(int(time.time()) + 600, tz=authlete.UTC)
+    expires = datetime.fromtimestamp(int(time.time()) + 600, tz=UTC)
     result = client.token_update(
         access_token_hash=issued["accessTokenHash"],
         scopes=["email"],
@@ -172,7 +152,7 @@ def test_token_update_of_an_unknown_token_reports_not_found(client):
 
 
 def test_token_delete_removes_one_token_only(client, sandbox):
-    client_id = _first_app("alice")
+    client_id = first_app("alice")
     first = sandbox.authorize(clientId=client_id, subject="alice", scopes=["email"])
     second = sandbox.authorize(clientId=client_id, subject="alice", scopes=["email"])
     client.token_delete(token_identifier=first["accessTokenHash"])
@@ -202,7 +182,7 @@ def test_dynamic_registration_create_get_update_delete(client):
     assert client.registration_delete(client_id=client_id, token=token).action == "DELETED"
 
 
-# --- Credentials and configuration ------------------------------------------------------------
+# --- Credentials, configuration and paths ----------------------------------------------------
 
 
 def test_a_wrong_token_is_a_credentials_error_that_never_repeats_the_token(settings, sandbox):
@@ -230,105 +210,8 @@ def test_wrong_v2_secret_is_a_credentials_error(settings, sandbox):
 
 def test_missing_settings_name_what_is_missing(settings):
     settings.AUTHLETE_SERVICE_TOKEN = ""
-    with pytest.raises(authlete.ImproperlyConfigured, match="AUTHLETE_SERVICE_TOKEN"):
+    with pytest.raises(ImproperlyConfigured, match="AUTHLETE_SERVICE_TOKEN"):
         authlete.get_client()
-
-
-# --- Faults -----------------------------------------------------------------------------------
-
-
-def test_an_unreachable_authlete_is_unavailable(settings):
-    settings.AUTHLETE_BASE_URL = "http://127.0.0.1:9"
-    with pytest.raises(authlete.AuthleteUnavailable):
-        authlete.get_client().service_get()
-
-
-@pytest.mark.parametrize(
-    ("kind", "error"),
-    [
-        ("status500", authlete.AuthleteUnavailable),
-        ("status503", authlete.AuthleteUnavailable),
-        ("status429", authlete.AuthleteUnavailable),
-        ("malformed", authlete.AuthleteMalformed),
-        ("wrong_shape", authlete.AuthleteMalformed),
-        ("reset", authlete.AuthleteUnavailable),
-    ],
-)
-def test_each_fault_reaches_the_caller_as_one_exception_family(v3, sandbox, kind, error):
-    sandbox.fault(kind, path="/service/get", retryAfter=0)
-    with pytest.raises(error) as caught:
-        v3.service_get()
-    assert isinstance(caught.value, authlete.AuthleteError)
-
-
-def test_reads_are_retried_and_succeed_when_authlete_recovers(v3, sandbox):
-    sandbox.fault("status503", path="/service/get", times=1, retryAfter=0)
-    sandbox.clear_requests()
-    assert v3.service_get().name == demo.SERVICE_NAME
-    assert len([r for r in sandbox.requests() if r["path"].endswith("/service/get")]) == 2
-
-
-def test_reads_give_up_after_the_configured_retries(v3, sandbox, settings):
-    sandbox.fault("status503", path="/client/get/", retryAfter=0)
-    sandbox.clear_requests()
-    with pytest.raises(authlete.AuthleteUnavailable):
-        v3.client_get(_first_app())
-    assert len(sandbox.requests()) == 1 + settings.AUTHLETE_MAX_RETRIES
-
-
-def test_a_plain_server_error_is_not_retried(v3, sandbox):
-    sandbox.fault("status500", path="/client/get/")
-    sandbox.clear_requests()
-    with pytest.raises(authlete.AuthleteUnavailable):
-        v3.client_get(_first_app())
-    assert len(sandbox.requests()) == 1
-
-
-def test_a_write_is_never_repeated_after_a_server_error(v3, sandbox):
-    sandbox.fault("status503", path="/client/authorization/delete/", retryAfter=0)
-    sandbox.clear_requests()
-    with pytest.raises(authlete.AuthleteUnavailable):
-        v3.authorization_delete(client_id=_first_app(), subject="john")
-    assert len(sandbox.requests()) == 1
-
-
-def test_a_write_is_repeated_after_429_because_authlete_did_not_process_it(v3, sandbox):
-    client_id = _first_app()
-    sandbox.fault("status429", path="/client/authorization/delete/", times=1, retryAfter=0)
-    sandbox.clear_requests()
-    outcome = v3.authorization_delete(client_id=client_id, subject="john")
-    assert outcome.result_code == "A137001"
-    assert len(sandbox.requests()) == 2
-    assert client_id not in sandbox.authorized_client_ids("john")
-
-
-def test_retry_after_longer_than_the_deadline_fails_at_once(v3, sandbox, settings):
-    sandbox.fault("status503", path="/service/get", retryAfter=60)
-    started = time.monotonic()
-    with pytest.raises(authlete.AuthleteUnavailable):
-        v3.service_get()
-    assert time.monotonic() - started < settings.AUTHLETE_DEADLINE
-
-
-def test_a_hanging_authlete_is_abandoned_within_the_deadline(v3, sandbox, settings):
-    sandbox.fault("hang", path="/service/get")
-    started = time.monotonic()
-    with pytest.raises(authlete.AuthleteTimeout):
-        v3.service_get()
-    assert time.monotonic() - started <= settings.AUTHLETE_DEADLINE + 0.5
-    sandbox.clear_faults()
-
-
-def test_logs_carry_operation_and_status_but_never_credentials(settings, sandbox, caplog):
-    settings.AUTHLETE_SERVICE_TOKEN = "super-secret-token-value"
-    with (
-        caplog.at_level(logging.INFO, logger="connected_apps.authlete"),
-        pytest.raises(authlete.AuthleteCredentialsError),
-    ):
-        authlete.get_client().service_get()
-    assert "op=service_get" in caplog.text and "status=401" in caplog.text
-    assert "super-secret-token-value" not in caplog.text
-    assert SERVICE_TOKEN not in caplog.text
 
 
 def test_v3_calls_put_the_service_id_in_the_path(v3, sandbox):
