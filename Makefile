@@ -2,10 +2,10 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-.PHONY: help demo test lint format install clean bench screenshots
+.PHONY: help demo test lint format install clean bench screenshots container-check
 
 help:  ## List the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 install:  ## Create .venv with Python 3.13 and install the portal and its test tools
 	@scripts/bootstrap.sh
@@ -21,6 +21,9 @@ bench:  ## Measure latency and throughput of the main pages against a sandbox wi
 
 screenshots:  ## Write PNGs of the main pages (desktop and phone) into docs/screenshots/
 	@scripts/bootstrap.sh && .venv/bin/python scripts/screenshots.py
+
+container-check:  ## Build the images, run the compose stack on free ports and check it (needs Docker)
+	@scripts/container-check.sh
 
 lint:  ## Check style and common mistakes
 	@scripts/bootstrap.sh >/dev/null && .venv/bin/ruff check . && .venv/bin/ruff format --check .

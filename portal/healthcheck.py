@@ -8,9 +8,12 @@ import sys
 
 
 def main() -> int:
-    # The request must name a host Django accepts, so borrow the first allowed one.
+    # The request must name a host Django accepts, so borrow the first allowed one ("*" and
+    # ".example.com" patterns become a name they match).
     allowed = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost").split(",")
-    host = allowed[0].strip().lstrip(".") or "localhost"
+    host = allowed[0].strip().lstrip(".")
+    if not host or host == "*":
+        host = "localhost"
     connection = http.client.HTTPConnection(
         "127.0.0.1", int(os.environ.get("PORT", "8000")), timeout=4
     )

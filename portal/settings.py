@@ -208,10 +208,9 @@ AUTHLETE_CONNECT_TIMEOUT = _env_float("AUTHLETE_CONNECT_TIMEOUT", 2.0)
 AUTHLETE_DEADLINE = _env_float("AUTHLETE_DEADLINE", 8.0)
 AUTHLETE_MAX_RETRIES = _env_int("AUTHLETE_MAX_RETRIES", 2)
 AUTHLETE_READ_TIMEOUT = _env_float("AUTHLETE_READ_TIMEOUT", 5.0)
-AUTHLETE_SERVICE_ID = os.environ.get("AUTHLETE_SERVICE_ID", "715948317" if DEBUG else "")
-AUTHLETE_SERVICE_TOKEN = os.environ.get(
-    "AUTHLETE_SERVICE_TOKEN", "sandbox-service-token" if DEBUG else ""
-)
+# No default: `make demo` passes the local sandbox's demo credentials in.
+AUTHLETE_SERVICE_ID = os.environ.get("AUTHLETE_SERVICE_ID", "")
+AUTHLETE_SERVICE_TOKEN = os.environ.get("AUTHLETE_SERVICE_TOKEN", "")
 # Client metadata (logo, links) changes rarely; the list page reads it from this cache.
 PORTAL_CLIENT_CACHE_SECONDS = _env_int("PORTAL_CLIENT_CACHE_SECONDS", 300)
 PORTAL_PAGE_SIZE = _env_int("PORTAL_PAGE_SIZE", 10)
@@ -251,8 +250,15 @@ SECURE_CSP = {
     # allauth starts OIDC sign-in with a POST that redirects to the provider.
     "form-action": [CSP.SELF, *OIDC_FORM_ACTION],
     "frame-ancestors": [CSP.NONE],
-    # Client logos live on their developers' sites; in the demo the sandbox serves them.
-    "img-src": [CSP.SELF, "data:", "https:", *(["http:"] if DEBUG else [])],
+    # Client logos live on their developers' sites; in the demo the sandbox serves them, and a
+    # container trial names the sandbox's plain-http origin in PORTAL_IMG_ORIGINS.
+    "img-src": [
+        CSP.SELF,
+        "data:",
+        "https:",
+        *(["http:"] if DEBUG else []),
+        *_env_list("PORTAL_IMG_ORIGINS"),
+    ],
     "object-src": [CSP.NONE],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
@@ -290,7 +296,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        # urllib3 logs each retry with the request's path and query, which can name a subject;
+        # our own Authlete log line says what was retried without it.
+        "urllib3.connectionpool": {"level": "ERROR"},
+    },
 }
 
 # --- Refuse an insecure production start ------------------------------------------------------

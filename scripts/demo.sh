@@ -9,6 +9,11 @@ SANDBOX_PORT=${SANDBOX_PORT:-8765}
 export AUTHLETE_BASE_URL=${AUTHLETE_BASE_URL:-http://127.0.0.1:$SANDBOX_PORT}
 
 scripts/bootstrap.sh
+# The sandbox's public demo credentials; the portal itself has none built in.
+if [[ $AUTHLETE_BASE_URL == "http://127.0.0.1:$SANDBOX_PORT" ]]; then
+  export AUTHLETE_SERVICE_ID=${AUTHLETE_SERVICE_ID:-$(.venv/bin/python -c 'import authlete_sandbox as s; print(s.SERVICE_ID)')}
+  export AUTHLETE_SERVICE_TOKEN=${AUTHLETE_SERVICE_TOKEN:-$(.venv/bin/python -c 'import authlete_sandbox as s; print(s.SERVICE_TOKEN)')}
+fi
 mkdir -p var
 .venv/bin/python manage.py migrate --noinput >/dev/null
 .venv/bin/python manage.py seed_demo_users

@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+from authlete_sandbox import SERVICE_ID, SERVICE_TOKEN  # noqa: E402
 from authlete_sandbox import seed as demo  # noqa: E402
 from authlete_sandbox.server import SandboxServer  # noqa: E402
 from tests.support import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
@@ -44,6 +45,8 @@ def _portal(sandbox_url: str) -> Iterator[str]:
             **os.environ,
             "PORTAL_VAR_DIR": var_dir,
             "AUTHLETE_BASE_URL": sandbox_url,
+            "AUTHLETE_SERVICE_ID": SERVICE_ID,
+            "AUTHLETE_SERVICE_TOKEN": SERVICE_TOKEN,
             "DJANGO_DEBUG": "1",
             "DJANGO_LOG_LEVEL": "WARNING",
         }

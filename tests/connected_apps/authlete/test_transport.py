@@ -85,7 +85,7 @@ def test_a_write_that_never_reached_authlete_is_sent_again(settings, caplog):
     # and no server can count them; urllib3 logs each attempt it makes again.
     settings.AUTHLETE_BASE_URL = "http://127.0.0.1:9"
     with (
-        caplog.at_level(logging.WARNING, logger="urllib3"),
+        caplog.at_level(logging.WARNING, logger="urllib3.connectionpool"),
         pytest.raises(authlete.AuthleteUnavailable),
     ):
         authlete.get_client().authorization_delete(client_id=first_app(), subject="john")
