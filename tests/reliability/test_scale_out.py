@@ -17,6 +17,7 @@ import psycopg
 import pytest
 import requests
 
+from authlete_sandbox import SERVICE_ID, SERVICE_TOKEN
 from authlete_sandbox.server import SandboxServer
 from tests.conftest import Sandbox
 from tests.support import free_port, wait_until_up
@@ -101,6 +102,8 @@ def two_instances(tmp_path: Path, sandbox_server: SandboxServer) -> Iterator[str
         "REDIS_URL": REDIS_URL,
         "PORTAL_VAR_DIR": str(tmp_path),
         "AUTHLETE_BASE_URL": sandbox_server.url,
+        "AUTHLETE_SERVICE_ID": SERVICE_ID,
+        "AUTHLETE_SERVICE_TOKEN": SERVICE_TOKEN,
         "DJANGO_LOG_LEVEL": "WARNING",
     }
     manage = [sys.executable, "manage.py"]
