@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -186,9 +187,9 @@ def _staff_change_view(action: _Action, *, trouble_as_page: bool) -> Callable[..
 @_staff_change(trouble_as_page=True)
 def app_narrow(request: HttpRequest, subject: str, actor: Actor, *, client_id: int) -> str:
     app = apps.connected_app_get(subject=subject, client_id=client_id)
-    form = NarrowForm(request.POST, app=app, prefix=f"app{app.client_id}")
-    if not form.is_valid():
-        return _report_errors(request, form)
+    form = _valid_form(request, NarrowForm, app=app, prefix=f"app{app.client_id}")
+    if form is None:
+        return ""
     # The form already holds the choice to a strict subset of what the app has now.
     apps.connected_app_narrow(subject=subject, app=app, keep=form.cleaned_data["keep"], actor=actor)
     return _("Updated the permissions of %(app)s.") % {"app": app.name}
@@ -206,9 +207,9 @@ def token_narrow(
     request: HttpRequest, subject: str, actor: Actor, *, client_id: int, token_hash: str
 ) -> str:
     owned = _owned(subject, client_id, token_hash)
-    form = TokenNarrowForm(request.POST, token=owned.token, prefix=_token_prefix(token_hash))
-    if not form.is_valid():
-        return _report_errors(request, form)
+    form = _token_form(request, TokenNarrowForm, owned)
+    if form is None:
+        return ""
     tokens.token_narrow(subject=subject, owned=owned, keep=form.cleaned_data["keep"], actor=actor)
     return _("Narrowed the scopes of token %(token)s… of %(app)s.") % _label(owned)
 
@@ -218,9 +219,9 @@ def token_expiry(
     request: HttpRequest, subject: str, actor: Actor, *, client_id: int, token_hash: str
 ) -> str:
     owned = _owned(subject, client_id, token_hash)
-    form = TokenExpiryForm(request.POST, token=owned.token, prefix=_token_prefix(token_hash))
-    if not form.is_valid():
-        return _report_errors(request, form)
+    form = _token_form(request, TokenExpiryForm, owned)
+    if form is None:
+        return ""
     expires_at = form.cleaned_data["expires_at"]
     tokens.token_expiry_set(subject=subject, owned=owned, expires_at=expires_at, actor=actor)
     return _("Changed when token %(token)s… of %(app)s expires.") % _label(owned)
@@ -231,9 +232,9 @@ def token_properties(
     request: HttpRequest, subject: str, actor: Actor, *, client_id: int, token_hash: str
 ) -> str:
     owned = _owned(subject, client_id, token_hash)
-    form = TokenPropertiesForm(request.POST, token=owned.token, prefix=_token_prefix(token_hash))
-    if not form.is_valid():
-        return _report_errors(request, form)
+    form = _token_form(request, TokenPropertiesForm, owned)
+    if form is None:
+        return ""
     tokens.token_properties_set(
         subject=subject, owned=owned, properties=form.properties(), actor=actor
     )
@@ -286,11 +287,24 @@ def _label(owned: OwnedToken) -> dict[str, str]:
     return {"token": owned.short_hash, "app": owned.app_name}
 
 
-def _report_errors(request: HttpRequest, form: Any) -> str:
+def _token_form[F: forms.Form](
+    request: HttpRequest, form_class: type[F], owned: OwnedToken
+) -> F | None:
+    prefix = _token_prefix(owned.token.access_token_hash)
+    return _valid_form(request, form_class, token=owned.token, prefix=prefix)
+
+
+def _valid_form[F: forms.Form](
+    request: HttpRequest, form_class: type[F], **kwargs: Any
+) -> F | None:
+    """The posted form when valid; otherwise None, with each of its errors shown as a message."""
+    form = form_class(request.POST, **kwargs)
+    if form.is_valid():
+        return form
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, error)
-    return ""
+    return None
 
 
 def _authlete_trouble(exc: authlete.AuthleteError) -> str:

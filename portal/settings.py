@@ -26,20 +26,20 @@ def _env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-def _env_float(name: str, default: float) -> float:
+def _env_number[N: (int, float)](name: str, default: N, kind: type[N], what: str) -> N:
     raw = os.environ.get(name, "")
     try:
-        return float(raw) if raw.strip() else default
+        return kind(raw) if raw.strip() else default
     except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be a number of seconds, not {raw!r}.") from exc
+        raise ImproperlyConfigured(f"{name} must be {what}, not {raw!r}.") from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    return _env_number(name, default, float, "a number of seconds")
 
 
 def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "")
-    try:
-        return int(raw) if raw.strip() else default
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from exc
+    return _env_number(name, default, int, "a whole number")
 
 
 BASE_DIR = Path(__file__).resolve().parent.parent
