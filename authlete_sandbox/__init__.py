@@ -20,4 +20,9 @@ LIMITED_TOKEN = "sandbox-limited-token"  # noqa: S105
 API_KEY = SERVICE_ID
 API_SECRET = "sandbox-service-secret"  # noqa: S105
 
+# v2 HTTP Basic credentials of the service owner, which v2 /service/get/{apiKey} takes
+# (the v2 spec's ServiceOwnerCredentials) unless the v2_owner_credentials mode is off.
+OWNER_API_KEY = "502138496"
+OWNER_API_SECRET = "sandbox-owner-secret"  # noqa: S105
+
 DEFAULT_PORT = 8765

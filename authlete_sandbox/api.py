@@ -1,4 +1,4 @@
-"""Authlete's API paths (v3 and v2): the credentials they take, the store operation behind each."""
+"""Authlete's API paths (v3 and v2): their credentials, and the operation and modes behind each."""
 
 from __future__ import annotations
 
@@ -10,8 +10,17 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from authlete_sandbox import API_KEY, API_SECRET, LIMITED_TOKEN, SERVICE_ID, SERVICE_TOKEN
-from authlete_sandbox.store import ApiError, Store
+from authlete_sandbox import (
+    API_KEY,
+    API_SECRET,
+    LIMITED_TOKEN,
+    OWNER_API_KEY,
+    OWNER_API_SECRET,
+    SERVICE_ID,
+    SERVICE_TOKEN,
+)
+from authlete_sandbox.modes import Modes
+from authlete_sandbox.store import FORBIDDEN, ApiError, Store
 from authlete_sandbox.store.clients import client_create, client_get, client_list
 from authlete_sandbox.store.grants import (
     authorization_delete,
@@ -28,6 +37,7 @@ from authlete_sandbox.store.registration import (
     registration_update,
 )
 from authlete_sandbox.store.tokens import (
+    ScopeUpdate,
     token_create,
     token_delete,
     token_list,
@@ -47,6 +57,7 @@ class Call:
     args: tuple[str, ...]
     params: dict[str, Any]
     limited: bool
+    modes: Modes
 
 
 Operation = Callable[[Store, Call], tuple[int, dict[str, Any] | None]]
@@ -57,6 +68,7 @@ class Route:
     pattern: re.Pattern[str]
     api: int  # the API number in result codes ("A" + api + outcome)
     methods: dict[str, Operation]
+    owner: bool = False  # v2: takes the service owner's credentials, not the service's
 
 
 # --- Authlete operations -------------------------------------------------------------------------
@@ -64,7 +76,7 @@ class Route:
 
 def _service_get(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
     if call.version == "v2" and call.args[0] != SERVICE_ID:
-        raise ApiError(403, "215", f"The service (API Key = {call.args[0]}) is not accessible.")
+        raise ApiError(403, FORBIDDEN, f"The service (API Key = {call.args[0]}) is not accessible.")
     return 200, store.service(limited=call.limited)
 
 
@@ -90,7 +102,31 @@ def _authorization_list(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
 
 
 def _token_list(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, token_list(store, call.params, full_clients=call.version == "v2")
+    if call.modes.token_list == "refused":  # noqa: S105 - a mode, not a secret
+        # Authlete KB "Getting a list of issued access tokens": "This function is not available
+        # for free plan users yet."
+        raise ApiError(403, FORBIDDEN, "This function is not available for free plan users.")
+    listed = token_list(
+        store, call.params, full_clients=call.version == "v2", cap=call.modes.token_list_cap
+    )
+    return 200, listed
+
+
+def _authorization_update(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
+    return 200, authorization_update(store, call.args[0], call.params, _scope_update(call.modes))
+
+
+def _token_update(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
+    return 200, token_update(store, call.params, _scope_update(call.modes))
+
+
+def _scope_update(modes: Modes) -> ScopeUpdate:
+    return ScopeUpdate(
+        # authlete-java-common ClientAuthorizationUpdateRequest and TokenUpdateRequest javadoc.
+        filtered=modes.scope_filtering,
+        # Unknown (docs/authlete-behaviours.md): the docs name access tokens only.
+        refresh_follows=modes.refresh_scopes == "follow",
+    )
 
 
 def _token_delete(store: Store, call: Call) -> tuple[int, None]:
@@ -116,25 +152,62 @@ def _on_params(operation: Callable[[Store, dict[str, Any]], dict[str, Any]]) -> 
     return serve
 
 
-def _route(path: str, api: int, **methods: Operation) -> Route:
+def _dedicated_only(operation: Operation) -> Operation:
+    """An operation that the shared Authlete server refuses."""
+
+    def serve(store: Store, call: Call) -> tuple[int, dict[str, Any] | None]:
+        if call.modes.server == "shared":
+            # authlete-java-common AuthorizationResponse: "the APIs of the shared Authlete server
+            # are disabled intentionally ... and they return 403 Forbidden".
+            raise ApiError(403, FORBIDDEN, "The API is not available on the shared server.")
+        return operation(store, call)
+
+    return serve
+
+
+def _undocumented_404(operation: Operation) -> Operation:
+    """An operation whose spec lists no 404: an unknown client or token answers as set."""
+
+    def serve(store: Store, call: Call) -> tuple[int, dict[str, Any] | None]:
+        try:
+            return operation(store, call)
+        except ApiError as refused:
+            # Unknown (contract §2): the spec lists no 404 here, so Authlete may answer 400.
+            if refused.status != 404 or call.modes.unknown_id == 404:
+                raise
+            raise ApiError(400, refused.outcome, refused.message) from refused
+
+    return serve
+
+
+def _route(
+    path: str,
+    api: int,
+    *,
+    undocumented_404: bool = False,
+    owner: bool = False,
+    **methods: Operation,
+) -> Route:
     pattern = re.compile("^" + path.replace("{id}", "([^/]+)") + "$")
-    return Route(pattern, api, {method.upper(): operation for method, operation in methods.items()})
+    if undocumented_404:
+        methods = {method: _undocumented_404(operation) for method, operation in methods.items()}
+    operations = {method.upper(): operation for method, operation in methods.items()}
+    return Route(pattern, api, operations, owner)
 
 
-_authorization_update = _on_client(authorization_update)
 _authorization_delete = _on_client(authorization_delete)
-_granted_scopes_get = _on_client(granted_scopes_get)
-_granted_scopes_delete = _on_client(granted_scopes_delete)
+_granted_scopes_get = _dedicated_only(_on_client(granted_scopes_get))
+_granted_scopes_delete = _dedicated_only(_on_client(granted_scopes_delete))
 
 # Paths after /api/{serviceId} (v3) or /api (v2). Methods follow the spec, plus POST with a JSON
 # body wherever Authlete's own Java and Python clients use it (contract §1). API numbers of the
 # operations whose result codes the spec does not show are the sandbox's own.
 _V3_SERVICE_GET = _route("/service/get", 41, get=_service_get)
-_V2_SERVICE_GET = _route("/service/get/{id}", 41, get=_service_get)
+_V2_SERVICE_GET = _route("/service/get/{id}", 41, owner=True, get=_service_get)
 _SHARED_ROUTES = (
     # Before client/get/{id}, which would take "list" for a client ID.
     _route("/client/get/list", 60, get=_client_list),
-    _route("/client/get/{id}", 59, get=_client_get),
+    _route("/client/get/{id}", 59, undocumented_404=True, get=_client_get),
     _route("/client/create", 61, post=_client_create),
     _route(
         "/client/authorization/get/list", 136, get=_authorization_list, post=_authorization_list
@@ -143,22 +216,28 @@ _SHARED_ROUTES = (
     _route(
         "/client/authorization/delete/{id}",
         137,
+        undocumented_404=True,
         post=_authorization_delete,
         delete=_authorization_delete,
     ),
     _route(
-        "/client/granted_scopes/get/{id}", 139, get=_granted_scopes_get, post=_granted_scopes_get
+        "/client/granted_scopes/get/{id}",
+        139,
+        undocumented_404=True,
+        get=_granted_scopes_get,
+        post=_granted_scopes_get,
     ),
     _route(
         "/client/granted_scopes/delete/{id}",
         140,
+        undocumented_404=True,
         delete=_granted_scopes_delete,
         post=_granted_scopes_delete,
     ),
-    _route("/auth/token/get/list", 131, get=_token_list),
+    _route("/auth/token/get/list", 131, undocumented_404=True, get=_token_list),
     _route("/auth/token/create", 109, post=_on_params(token_create)),
-    _route("/auth/token/update", 135, post=_on_params(token_update)),
-    _route("/auth/token/delete/{id}", 133, delete=_token_delete),
+    _route("/auth/token/update", 135, post=_token_update),
+    _route("/auth/token/delete/{id}", 133, undocumented_404=True, delete=_token_delete),
     _route("/auth/token/revoke", 312, post=_on_params(token_revoke)),
     _route("/auth/introspection", 56, post=_on_params(introspect)),
     _route("/client/registration", 202, post=_on_params(registration_create)),
@@ -189,12 +268,21 @@ def match(path: str) -> tuple[Route, str, str | None, tuple[str, ...]] | None:
 # --- Credentials ---------------------------------------------------------------------------------
 
 
-def authenticate(header: str | None, version: str, service_id: str | None) -> bool:
+def authenticate(
+    header: str | None, version: str, service_id: str | None, *, route: Route, modes: Modes
+) -> bool:
     """Check the Authorization header; True when the token may use the service but not view it."""
     if not header:
         raise ApiError(401, "202", "Authorization header is missing.")
     scheme, _, credentials = header.partition(" ")
     scheme, credentials = scheme.lower(), credentials.strip()
+    owner = (OWNER_API_KEY, OWNER_API_SECRET)
+    if route.owner and modes.v2_owner_credentials:
+        # API v2 spec: /service/get/{serviceApiKey} takes ServiceOwnerCredentials, and
+        # authlete-java-common AuthleteApiImpl.getService sends them (ServiceOwnerGetApiCaller).
+        if scheme == "basic" and _basic(credentials) == owner:
+            return False
+        raise ApiError(401, "203", "Invalid service owner API key or API secret.")
     # Authlete's Java client sends "DPoP <token>" instead of "Bearer <token>" when it uses DPoP.
     if scheme in ("bearer", "dpop") and credentials in (SERVICE_TOKEN, LIMITED_TOKEN):
         if service_id is not None and service_id != SERVICE_ID:
@@ -202,7 +290,8 @@ def authenticate(header: str | None, version: str, service_id: str | None) -> bo
             raise ApiError(403, "204", message)
         return credentials == LIMITED_TOKEN
     if scheme == "basic" and version == "v2":
-        if _basic(credentials) == (API_KEY, API_SECRET):
+        accepted = [(API_KEY, API_SECRET), owner] if route.owner else [(API_KEY, API_SECRET)]
+        if _basic(credentials) in accepted:
             return False
         raise ApiError(401, "203", "Invalid API key or API secret.")
     if scheme == "basic":

@@ -1,13 +1,16 @@
-"""The /_sandbox/ control API for tests and the demo: reset, authorize, faults, request log."""
+"""The /_sandbox/ control API for tests and the demo: reset, modes, authorize, faults, requests."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from authlete_sandbox import seed
 from authlete_sandbox.store import Store
 from authlete_sandbox.store.grants import authorize
 from authlete_sandbox.store.tokens import tokens_state
+
+if TYPE_CHECKING:
+    from authlete_sandbox.server import SandboxServer
 
 
 def load_world(store: Store, world: str) -> None:
@@ -21,22 +24,28 @@ def load_world(store: Store, world: str) -> None:
 
 
 def respond(
-    store: Store,
+    sandbox: SandboxServer,
     *,
     method: str,
     name: str,
     query: dict[str, str],
     body: dict[str, Any],
-    default_world: str,
 ) -> tuple[int, Any]:
     """The status and JSON body (None: no body) for ``method /_sandbox/name``.
 
     A refusal raises ApiError (answered with its status) or ValueError (answered with 400).
     """
+    store = sandbox.store
     if (method, name) == ("POST", "reset"):
-        world = body.get("seed") or default_world
+        # The world only: the modes stay as they are.
+        world = body.get("seed") or sandbox.seed
         load_world(store, world)
         return 200, {"seed": world}
+    if (method, name) == ("GET", "modes"):
+        return 200, sandbox.modes.as_json()
+    if (method, name) == ("PUT", "modes"):
+        # The modes named change; the others keep their values.
+        return 200, sandbox.change_modes(body).as_json()
     if (method, name) == ("POST", "authorize"):
         issued = authorize(
             store,

@@ -491,7 +491,9 @@ def _service() -> dict[str, Any]:
         "clientIdAliasEnabled": True,
         "pkceRequired": True,
         "singleAccessTokenPerSubject": False,
-        "unauthorizedOnClientConfigSupported": True,
+        # Off unless a service turns it on (authlete-java-common Service.java); tests that need
+        # RFC 7592's 401 turn it on through POST /_sandbox/service.
+        "unauthorizedOnClientConfigSupported": False,
         "attributes": [{"key": "environment", "value": "sandbox"}],
         "createdAt": SERVICE_CREATED_AT,
         "modifiedAt": SERVICE_CREATED_AT,

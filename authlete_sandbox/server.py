@@ -11,12 +11,14 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import parse_qs, urlsplit
 
 from authlete_sandbox import SERVICE_ID, api, control
+from authlete_sandbox.modes import Modes
 from authlete_sandbox.store import HANG_SECONDS, ApiError, Store
 
 logger = logging.getLogger("authlete_sandbox")
@@ -131,13 +133,17 @@ class _Handler(BaseHTTPRequestHandler):
                 path, "A001206", f"The method {self.command} is not allowed; use {allowed}."
             )
             return self._send_json(405, body, headers={"Allow": allowed})
+        # One consistent set of modes for the whole call, even if they change meanwhile.
+        modes = self.server.sandbox.modes
         try:
-            limited = api.authenticate(self.headers.get("Authorization"), version, service_id)
+            limited = api.authenticate(
+                self.headers.get("Authorization"), version, service_id, route=route, modes=modes
+            )
         except ApiError as refused:
             return self._refuse(path, api.GENERAL_API, refused)
         try:
             body = _parse_body(raw, self.headers.get("Content-Type", ""))
-            call = api.Call(version, args, {**query, **body}, limited)
+            call = api.Call(version, args, {**query, **body}, limited, modes)
             status, response = operation(self.store, call)
         except ApiError as refused:
             return self._refuse(path, route.api, refused)
@@ -193,12 +199,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = _parse_body(raw, self.headers.get("Content-Type", ""))
             status, answer = control.respond(
-                self.store,
-                method=self.command,
-                name=name,
-                query=query,
-                body=body,
-                default_world=self.server.sandbox.seed,
+                self.server.sandbox, method=self.command, name=name, query=query, body=body
             )
         except ApiError as refused:
             status, answer = refused.status, control.error(refused.message)
@@ -286,7 +287,11 @@ def _loggable(raw: bytes, headers: Any) -> Any:
 
 
 class SandboxServer:
-    """A sandbox serving in a background thread: ``.start()``, then ``.url``, then ``.stop()``."""
+    """A sandbox serving in a background thread: ``.start()``, then ``.url``, then ``.stop()``.
+
+    ``modes`` changes some of the modes (authlete_sandbox.modes) from Authlete's documented
+    defaults; ``.start_modes`` keeps the modes it started in, ``.modes`` the ones in force.
+    """
 
     def __init__(
         self,
@@ -298,9 +303,13 @@ class SandboxServer:
         *,
         reseed: bool = False,
         public_url: str | None = None,
+        modes: Mapping[str, Any] | None = None,
     ) -> None:
         self.seed = seed
         self.latency_ms = latency_ms
+        self.start_modes = Modes().changed(modes or {})
+        self.modes = self.start_modes
+        self._modes_lock = threading.Lock()
         self._httpd = _HTTPServer((host, port), _Handler)
         self._httpd.sandbox = self
         bound_port = self._httpd.server_address[1]
@@ -312,6 +321,12 @@ class SandboxServer:
         if reseed or self.store.is_empty():
             control.load_world(self.store, seed)
         self._thread: threading.Thread | None = None
+
+    def change_modes(self, changes: Mapping[str, Any]) -> Modes:
+        """Change some modes for the calls that start from now on; ValueError refuses a change."""
+        with self._modes_lock:
+            self.modes = self.modes.changed(changes)
+            return self.modes
 
     def start(self) -> SandboxServer:
         self._thread = threading.Thread(
@@ -345,10 +360,13 @@ def serve(
     reseed: bool = False,
     latency_ms: int = 0,
     public_url: str | None = None,
+    modes: Mapping[str, Any] | None = None,
     out: IO[str] = sys.stdout,
 ) -> None:
-    """Run a sandbox until Ctrl-C or SIGTERM, announcing its URL on one line."""
-    server = SandboxServer(host, port, db, seed, latency_ms, reseed=reseed, public_url=public_url)
+    """Run a sandbox until Ctrl-C or SIGTERM, announcing its URL on one line, then its modes."""
+    server = SandboxServer(
+        host, port, db, seed, latency_ms, reseed=reseed, public_url=public_url, modes=modes
+    )
     stopping = threading.Event()
     in_main_thread = threading.current_thread() is threading.main_thread()
     if in_main_thread:
@@ -357,6 +375,8 @@ def serve(
     out.write(
         f"Authlete sandbox at {server.url} (service {SERVICE_ID}, db {db}); Ctrl-C stops it.\n"
     )
+    settings = " ".join(f"{name}={value}" for name, value in server.modes.as_text().items())
+    out.write(f"Modes: {settings}\n")
     out.flush()
     try:
         while not stopping.wait(0.5):

@@ -19,6 +19,7 @@ BAD_REQUEST = "201"
 CLIENT_NOT_FOUND = "204"
 TOKEN_NOT_FOUND = "205"  # noqa: S105 - a result code, not a secret
 CONFLICT = "206"
+FORBIDDEN = "215"
 
 FAULT_KINDS = (
     "latency",
@@ -57,6 +58,7 @@ CREATE TABLE IF NOT EXISTS tokens (
     subject TEXT,
     grant_type TEXT NOT NULL,
     scopes TEXT NOT NULL,
+    refresh_scopes TEXT NOT NULL,
     properties TEXT NOT NULL,
     access_token_expires_at INTEGER NOT NULL,
     refresh_token_expires_at INTEGER NOT NULL,
@@ -142,6 +144,7 @@ class Store:
         self._db = sqlite3.connect(path, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._db.executescript(_SCHEMA)
+        _upgrade(self._db)
         # Hanging requests wait on this; a new generation (faults cleared, wipe, close) wakes them.
         self._wake = threading.Condition()
         self._generation = 0
@@ -291,6 +294,16 @@ class Store:
     def clear_requests(self) -> None:
         with self.tx() as db:
             db.execute("DELETE FROM requests")
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Bring a database file that an earlier sandbox wrote up to this schema."""
+    columns = {row["name"] for row in db.execute("PRAGMA table_info(tokens)")}
+    if "refresh_scopes" not in columns:
+        # Refresh-token scopes were kept apart later; until then they were the access scopes.
+        with db:
+            db.execute("ALTER TABLE tokens ADD COLUMN refresh_scopes TEXT NOT NULL DEFAULT '[]'")
+            db.execute("UPDATE tokens SET refresh_scopes = scopes")
 
 
 def read_service(db: sqlite3.Connection) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from authlete_sandbox.store.params import (
     string_list,
     subject_of,
 )
-from authlete_sandbox.store.tokens import issue
+from authlete_sandbox.store.tokens import ScopeUpdate, issue, update_tokens
 
 
 def authorization_list(
@@ -48,22 +48,27 @@ def authorization_list(
     return response
 
 
-def authorization_update(store: Store, identifier: str, params: dict[str, Any]) -> dict[str, Any]:
+def authorization_update(
+    store: Store,
+    identifier: str,
+    params: dict[str, Any],
+    scope_update: ScopeUpdate | None = None,
+) -> dict[str, Any]:
     """Replace the scopes of every token of (client, subject), granted or not, like Authlete."""
     subject = subject_of(params)
     scopes = string_list(params.get("scopes"), "scopes")
+    scope_update = scope_update or ScopeUpdate()
     with store.tx() as db:
-        client_id = known_client(db, identifier)["clientId"]
+        client = known_client(db, identifier)
+        client_id = client["clientId"]
         if scopes is None:
             count = db.execute(
                 "SELECT COUNT(*) FROM tokens WHERE client_id = ? AND subject = ?",
                 (client_id, subject),
             ).fetchone()[0]
         else:
-            count = db.execute(
-                "UPDATE tokens SET scopes = ? WHERE client_id = ? AND subject = ?",
-                (dump(scopes), client_id, subject),
-            ).rowcount
+            changes = scope_update.columns(db, client, scopes)
+            count = update_tokens(db, changes, "client_id = ? AND subject = ?", client_id, subject)
     return _tokens_result("A138001", "Updated", count, client_id)
 
 

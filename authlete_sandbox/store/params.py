@@ -65,12 +65,12 @@ def optional_int(value: Any, name: str) -> int | None:
     return value
 
 
-def page_of(params: dict[str, Any]) -> tuple[int, int]:
-    """``start`` (inclusive, default 0) and ``end`` (exclusive, default 5) of a list call."""
+def page_of(params: dict[str, Any], *, default_end: int = 5) -> tuple[int, int]:
+    """``start`` (inclusive, default 0) and ``end`` (exclusive, default 5 as in SPEC) of a list."""
     start = optional_int(params.get("start"), "start")
     end = optional_int(params.get("end"), "end")
     start = 0 if start is None else start
-    end = 5 if end is None else end
+    end = default_end if end is None else end
     if start < 0 or end < 0:
         raise bad_request("'start' and 'end' must not be negative.")
     return start, max(start, end)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
 from authlete_sandbox.store import (
@@ -31,11 +32,46 @@ from authlete_sandbox.store.params import (
 )
 
 
-def token_list(store: Store, params: dict[str, Any], *, full_clients: bool) -> dict[str, Any]:
-    """A page of tokens, named by hash only; the values are never stored, so never shown."""
+@dataclass(frozen=True)
+class ScopeUpdate:
+    """How client/authorization/update and auth/token/update treat the scopes they are given."""
+
+    filtered: bool = True  # drop scopes the service does not support or the client may not request
+    refresh_follows: bool = False  # set the refresh-token scopes to the new access-token scopes
+
+    def columns(
+        self, db: sqlite3.Connection, client: dict[str, Any], scopes: list[str]
+    ) -> dict[str, str]:
+        """The columns that updating the scopes of the client's tokens to ``scopes`` sets."""
+        if self.filtered:
+            # authlete-java-common ClientAuthorizationUpdateRequest and TokenUpdateRequest: scopes
+            # "not supported by the service and those that the client application is not allowed
+            # to request are ignored"; ClientExtension: requestableScopes bind while enabled.
+            allowed = set(supported_scopes(db))
+            extension = client.get("extension") or {}
+            if extension.get("requestableScopesEnabled"):
+                allowed &= set(extension.get("requestableScopes") or [])
+            scopes = [scope for scope in scopes if scope in allowed]
+        changes = {"scopes": dump(scopes)}
+        if self.refresh_follows:
+            changes["refresh_scopes"] = changes["scopes"]
+        return changes
+
+
+def token_list(
+    store: Store, params: dict[str, Any], *, full_clients: bool, cap: int = 0
+) -> dict[str, Any]:
+    """A page of tokens, named by hash only; the values are never stored, so never shown.
+
+    ``cap``: the most tokens a call may ask for, also the default ``end`` (0: no cap).
+    """
     identifier = params.get("clientIdentifier") or None
     subject = params.get("subject") or None
-    start, end = page_of(params)
+    start, end = page_of(params, default_end=cap or 5)
+    # Authlete KB "Getting a list of issued access tokens": "Authlete server will return an
+    # error when you request more than 20 (= "end" - "start" > 20)".
+    if cap and end - start > cap:
+        raise bad_request(f"'end' - 'start' must not be more than {cap}.")
     query, args = "SELECT * FROM tokens WHERE 1 = 1", []
     with store.tx() as db:
         client = known_client(db, identifier) if identifier is not None else None
@@ -151,6 +187,8 @@ def issue(
         "subject": subject,
         "grant_type": grant_type,
         "scopes": dump(scopes),
+        # Kept for every row, shown only while the row has a refresh token.
+        "refresh_scopes": dump(scopes),
         "properties": dump(properties or []),
         "access_token_expires_at": issued_at + access_duration * 1000,
         "refresh_token_expires_at": issued_at + refresh_duration * 1000 if refresh else 0,
@@ -181,20 +219,18 @@ def issue(
     }
 
 
-def token_update(store: Store, params: dict[str, Any]) -> dict[str, Any]:
+def token_update(
+    store: Store, params: dict[str, Any], scope_update: ScopeUpdate | None = None
+) -> dict[str, Any]:
     try:
         with store.tx() as db:
             row = _token_to_update(db, params)
             if row is None:
                 message = "The access token does not exist."
                 return result(f"A135{TOKEN_NOT_FOUND}", message, action="NOT_FOUND")
-            changes, new_value = _token_changes(db, params)
+            changes, new_value = _token_changes(db, row, params, scope_update or ScopeUpdate())
             if changes:
-                assignments = ", ".join(f"{column} = ?" for column in changes)
-                db.execute(
-                    f"UPDATE tokens SET {assignments} WHERE id = ?",  # noqa: S608 - fixed columns
-                    [*changes.values(), row["id"]],
-                )
+                update_tokens(db, changes, "id = ?", row["id"])
             row = db.execute("SELECT * FROM tokens WHERE id = ?", (row["id"],)).fetchone()
     except ApiError as refused:
         return result(refused.result_code(135), refused.message, action="BAD_REQUEST")
@@ -214,8 +250,17 @@ def token_update(store: Store, params: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+def update_tokens(db: sqlite3.Connection, changes: dict[str, Any], where: str, *args: Any) -> int:
+    """Set columns of the tokens that ``where`` selects; how many tokens that was."""
+    assignments = ", ".join(f"{column} = ?" for column in changes)
+    return db.execute(
+        f"UPDATE tokens SET {assignments} WHERE {where}",  # noqa: S608 - fixed columns
+        [*changes.values(), *args],
+    ).rowcount
+
+
 def _token_changes(
-    db: sqlite3.Connection, params: dict[str, Any]
+    db: sqlite3.Connection, row: sqlite3.Row, params: dict[str, Any], scope_update: ScopeUpdate
 ) -> tuple[dict[str, Any], str | None]:
     """The columns a token update sets, and the token's new value if it gets one."""
     changes: dict[str, Any] = {}
@@ -225,9 +270,8 @@ def _token_changes(
         changes["access_token_expires_at"] = expires_at
     scopes = string_list(params.get("scopes"), "scopes")
     if scopes is not None:
-        # Scopes the service does not support are silently dropped.
-        supported = supported_scopes(db)
-        changes["scopes"] = dump([scope for scope in scopes if scope in supported])
+        client = find_client(db, row["client_id"]) or {}
+        changes.update(scope_update.columns(db, client, scopes))
     properties = property_list(params.get("properties"))
     if properties is not None:
         changes["properties"] = dump(properties)
@@ -375,7 +419,6 @@ def _token_view(row: sqlite3.Row) -> dict[str, Any]:
         grantType=row["grant_type"], scopes=scopes, properties=json.loads(row["properties"])
     )
     if row["refresh_token_hash"]:
-        # Authlete keeps an access token and its refresh token in one record; the sandbox gives
-        # them one scope set, so narrowing the record narrows both.
-        view["refreshTokenScopes"] = scopes
+        # Whether scope updates reach them is a mode (ScopeUpdate.refresh_follows).
+        view["refreshTokenScopes"] = json.loads(row["refresh_scopes"])
     return view

@@ -59,6 +59,10 @@ class Sandbox:
     def authorize(self, **body: Any) -> dict[str, Any]:
         return self.control("POST", "authorize", json=body)
 
+    def modes(self, **changes: Any) -> dict[str, Any]:
+        """Change some of the sandbox's modes; the next test starts in the session's again."""
+        return self.control("PUT", "modes", json=changes)
+
     def fault(self, kind: str, path: str = "", **options: Any) -> dict[str, Any]:
         return self.control("POST", "faults", json={"kind": kind, "path": path, **options})
 
@@ -97,8 +101,10 @@ def server(sandbox_server: SandboxServer) -> SandboxServer:
 
 @pytest.fixture(autouse=True)
 def _portal_settings(sandbox_server: SandboxServer) -> Iterator[None]:
-    """Overrides the portal's settings fixture with a fresh demo world for every test."""
-    requests.post(
-        f"{sandbox_server.url}/_sandbox/reset", json={"seed": "demo"}, timeout=5
-    ).raise_for_status()
+    """Overrides the portal's settings fixture: a fresh demo world and the session's modes."""
+    control = f"{sandbox_server.url}/_sandbox"
+    session_modes = sandbox_server.start_modes.as_json()
+    requests.post(f"{control}/reset", json={"seed": "demo"}, timeout=5).raise_for_status()
+    requests.put(f"{control}/modes", json=session_modes, timeout=5).raise_for_status()
     yield
+    requests.put(f"{control}/modes", json=session_modes, timeout=5).raise_for_status()

@@ -11,7 +11,8 @@ def test_service_get_describes_scopes_in_three_languages(api):
     service = api.ok("GET", api.service_path())
     assert service["serviceName"] == demo.SERVICE_NAME
     assert service["apiKey"] == int(SERVICE_ID)
-    assert service["unauthorizedOnClientConfigSupported"] is True
+    # Off, as on a real service that has not turned it on (authlete-java-common Service.java).
+    assert service["unauthorizedOnClientConfigSupported"] is False
     scopes = {scope["name"]: scope for scope in service["supportedScopes"]}
     assert len(scopes) >= 12
     assert scopes["email"]["description"] == "See your email address"

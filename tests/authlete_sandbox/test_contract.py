@@ -1,4 +1,8 @@
-"""Every v3 Authlete operation the sandbox serves, checked against Authlete's OpenAPI spec."""
+"""Every v3 Authlete operation the sandbox serves, checked against Authlete's OpenAPI spec.
+
+Each check runs twice: in Authlete's documented modes and in the permissive ones the session's
+sandbox starts in (tests/conftest.py), since the portal's tests rely on both holding the spec.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from openapi_schema_validator import OAS30Validator
 
 from authlete_sandbox import LIMITED_TOKEN, SERVICE_ID, SERVICE_TOKEN
 from authlete_sandbox import seed as demo
+from authlete_sandbox.modes import Modes
 from authlete_sandbox.server import SandboxServer
 
 SPEC_DIR = Path(__file__).resolve().parents[1] / "contracts" / "authlete"
@@ -33,7 +38,7 @@ SPEC_DEFECTS = {
         "§2: client/get, client/authorization/delete, client/granted_scopes/*, "
         "auth/token/get/list and auth/token/delete list no 404. The sandbox answers an unknown "
         "client or token with 404 and the usual result body, as the endpoints that do list one "
-        "(§10.4: 404 = already gone)."
+        "(§10.4: 404 = already gone). In its unknown_id=400 mode they answer a 400 the spec lists."
     ),
     "granted-scopes-null": (
         "§3.4 and §7: granted_scopes/get points at client_authorization_delete_response, whose "
@@ -114,6 +119,24 @@ def _is_result(spec_dict: dict[str, Any], body: dict[str, Any]) -> None:
     assert body["resultCode"].startswith("A") and body["resultMessage"].startswith("[A")
 
 
+@pytest.fixture(autouse=True, params=["documented", "session"])
+def modes(request: pytest.FixtureRequest, server: SandboxServer, _portal_settings: None) -> str:
+    """The modes a check runs in; after the world's reset, which brings back the session's."""
+    if request.param == "documented":
+        put_modes(server, **Modes().as_json())
+    return request.param
+
+
+def put_modes(server: SandboxServer, /, **changes: Any) -> None:
+    requests.put(f"{server.url}/_sandbox/modes", json=changes, timeout=5).raise_for_status()
+
+
+@pytest.fixture
+def dedicated(server: SandboxServer) -> None:
+    """A dedicated Authlete server, the only kind that serves the granted-scopes APIs."""
+    put_modes(server, server="dedicated")
+
+
 @pytest.fixture
 def api(server: SandboxServer, spec: OpenAPI) -> Api:
     return Api(server, spec)
@@ -135,7 +158,7 @@ def issued(server: SandboxServer) -> dict[str, Any]:
 
 def test_service_get_full_and_limited_views(api):
     full = api.check(api.call("GET", "/service/get"))
-    assert full["supportedScopes"] and full["unauthorizedOnClientConfigSupported"] is True
+    assert full["supportedScopes"] and full["unauthorizedOnClientConfigSupported"] is False
     limited = api.check(api.call("GET", "/service/get", token=LIMITED_TOKEN))
     assert set(limited) == {"apiKey", "description", "number", "serviceName"}
 
@@ -298,7 +321,7 @@ def test_authorization_delete_by_post_and_delete(api, spec_dict):
     _is_result(spec_dict, unknown.json())
 
 
-def test_granted_scopes_get_by_get_and_post(api):
+def test_granted_scopes_get_by_get_and_post(api, dedicated):
     by_get = api.check(
         api.call("GET", f"/client/granted_scopes/get/{NOTES}", params={"subject": JOHN})
     )
@@ -309,7 +332,7 @@ def test_granted_scopes_get_by_get_and_post(api):
     assert by_get["latestGrantedScopes"] != by_get["mergedGrantedScopes"]
 
 
-def test_granted_scopes_get_without_a_record_answers_null(api, spec_dict):
+def test_granted_scopes_get_without_a_record_answers_null(api, dedicated, spec_dict):
     response = api.call("POST", f"/client/granted_scopes/get/{NOTES}", json={"subject": "nobody"})
     body = response.json()
     assert body["latestGrantedScopes"] is None and body["mergedGrantedScopes"] is None
@@ -322,7 +345,7 @@ def test_granted_scopes_get_without_a_record_answers_null(api, spec_dict):
     )
 
 
-def test_granted_scopes_of_an_unknown_client_is_an_undocumented_404(api, spec_dict):
+def test_granted_scopes_of_an_unknown_client_is_an_undocumented_404(api, dedicated, spec_dict):
     response = api.call(
         "GET", f"/client/granted_scopes/get/{UNKNOWN_CLIENT}", params={"subject": JOHN}
     )
@@ -331,18 +354,49 @@ def test_granted_scopes_of_an_unknown_client_is_an_undocumented_404(api, spec_di
     _is_result(spec_dict, response.json())
 
 
-def test_granted_scopes_delete(api):
+def test_granted_scopes_delete(api, dedicated):
     body = api.check(
         api.call("DELETE", f"/client/granted_scopes/delete/{NOTES}", params={"subject": JOHN})
     )
     assert set(body) == {"resultCode", "resultMessage"}
 
 
-def test_granted_scopes_delete_by_post_answers_as_delete(api):
+def test_granted_scopes_delete_by_post_answers_as_delete(api, dedicated):
     response = api.call("POST", f"/client/granted_scopes/delete/{NOTES}", json={"subject": JOHN})
     api.rejects(response)  # SPEC_DEFECTS["granted-scopes-delete-post"]
     as_delete = _rebased(response.request, method="DELETE")
     api.spec.validate_response(as_delete, RequestsOpenAPIResponse(response))
+
+
+def test_granted_scopes_on_the_shared_server_are_403_results(api, server, spec_dict):
+    put_modes(server, server="shared")
+    got = api.call("GET", f"/client/granted_scopes/get/{NOTES}", params={"subject": JOHN})
+    deleted = api.call("DELETE", f"/client/granted_scopes/delete/{NOTES}", params={"subject": JOHN})
+    assert (got.status_code, deleted.status_code) == (403, 403)
+    for response in (got, deleted):
+        api.check(response)
+        _is_result(spec_dict, response.json())
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "params"),
+    [
+        ("GET", f"/client/get/{UNKNOWN_CLIENT}", {}),
+        ("DELETE", f"/client/authorization/delete/{UNKNOWN_CLIENT}", {"subject": JOHN}),
+        ("GET", f"/client/granted_scopes/get/{UNKNOWN_CLIENT}", {"subject": JOHN}),
+        ("DELETE", f"/client/granted_scopes/delete/{UNKNOWN_CLIENT}", {"subject": JOHN}),
+        ("GET", "/auth/token/get/list", {"clientIdentifier": UNKNOWN_CLIENT}),
+        ("DELETE", "/auth/token/delete/no-such-token", {}),
+    ],
+)
+def test_unknown_ids_in_the_400_mode_are_results_the_spec_lists(
+    api, server, spec_dict, dedicated, method, path, params
+):
+    put_modes(server, unknown_id=400)
+    response = api.call(method, path, params=params)
+    assert response.status_code == 400
+    api.check(response)  # no SPEC_DEFECTS entry needed
+    _is_result(spec_dict, response.json())
 
 
 # --- Tokens -------------------------------------------------------------------------------------
@@ -353,12 +407,23 @@ def test_token_list(api, issued, spec_dict):
         api.call(
             "GET",
             "/auth/token/get/list",
-            params={"subject": JOHN, "clientIdentifier": NOTES, "end": 50},
+            params={"subject": JOHN, "clientIdentifier": NOTES, "end": 20},
         )
     )
     assert issued["accessTokenHash"] in {token["accessTokenHash"] for token in body["accessTokens"]}
     limited_fields = spec_dict["components"]["schemas"]["client_limited"]["properties"]
     assert set(body["client"]) <= set(limited_fields)
+
+
+def test_token_list_over_the_cap_and_refused_are_results_the_spec_lists(api, server, spec_dict):
+    put_modes(server, token_list_cap=20)
+    over = api.call("GET", "/auth/token/get/list", params={"subject": JOHN, "end": 21})
+    put_modes(server, token_list="refused")
+    refused = api.call("GET", "/auth/token/get/list", params={"subject": JOHN})
+    assert (over.status_code, refused.status_code) == (400, 403)
+    for response in (over, refused):
+        api.check(response)
+        _is_result(spec_dict, response.json())
 
 
 def test_token_list_of_an_unknown_client_is_an_undocumented_404(api, spec_dict):
@@ -480,7 +545,12 @@ def test_introspection_actions(api, issued):
 # --- Dynamic client registration ----------------------------------------------------------------
 
 
-def test_client_registration_lifecycle(api):
+def test_client_registration_lifecycle(api, server):
+    requests.post(
+        f"{server.url}/_sandbox/service",
+        json={"unauthorizedOnClientConfigSupported": True},
+        timeout=5,
+    ).raise_for_status()
     metadata = {"client_name": "Contract DCR", "redirect_uris": ["https://dcr.example/cb"]}
     created = api.check(
         api.call("POST", "/client/registration", json={"json": json.dumps(metadata)})

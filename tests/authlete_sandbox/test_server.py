@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -34,6 +35,17 @@ def test_seeding_a_file_twice_does_not_duplicate_and_reseed_starts_over(tmp_path
         assert _counts(second) == (counts[0] + 1, counts[1])
     with SandboxServer(db=db, seed="demo", reseed=True) as third:
         assert _counts(third) == counts
+
+
+def test_a_file_from_before_refresh_scopes_were_kept_apart_still_opens(tmp_path):
+    db = str(tmp_path / "old.sqlite3")
+    SandboxServer(db=db, seed="demo").stop()
+    with sqlite3.connect(db) as old:
+        old.execute("ALTER TABLE tokens DROP COLUMN refresh_scopes")
+    with SandboxServer(db=db, seed="demo") as reopened:
+        tokens = requests.get(f"{reopened.url}/_sandbox/state/tokens", timeout=5).json()
+    refreshable = [t for t in tokens if "refreshTokenHash" in t]
+    assert refreshable and all(t["refreshTokenScopes"] == t["scopes"] for t in refreshable)
 
 
 def test_the_command_line_prints_its_url_keeps_its_data_and_stops_on_ctrl_c(tmp_path):

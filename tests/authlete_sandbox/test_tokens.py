@@ -95,6 +95,7 @@ def test_token_create_refusals_are_bad_request_actions(api, request_body):
 
 @pytest.mark.parametrize("identify_by", ["accessToken", "accessTokenHash", "tokenId"])
 def test_token_update_changes_one_token(api, identify_by):
+    api.modes(scope_filtering=True)  # the real service's; the session's sandbox keeps any scope
     issued = api.authorize(clientId=NOTES, subject=ALICE, scopes=["email", "profile"])
     token_id = next(
         t["tokenId"]
