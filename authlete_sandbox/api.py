@@ -21,7 +21,7 @@ from authlete_sandbox import (
 )
 from authlete_sandbox.modes import Modes
 from authlete_sandbox.store import FORBIDDEN, ApiError, Store
-from authlete_sandbox.store.clients import client_create, client_get, client_list
+from authlete_sandbox.store.clients import client_create, client_delete, client_get, client_list
 from authlete_sandbox.store.grants import (
     authorization_delete,
     authorization_list,
@@ -94,6 +94,12 @@ def _client_list(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
 def _client_create(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
     # v3 answers 201 and documents 200 as "legacy compatibility", which is what v2 answers.
     return 201 if call.version == "v3" else 200, client_create(store, call.params)
+
+
+def _client_delete(store: Store, call: Call) -> tuple[int, None]:
+    # SPEC client_delete_api: 204 without a body, and a documented 404 for an unknown client.
+    client_delete(store, call.args[0])
+    return 204, None
 
 
 def _authorization_list(store: Store, call: Call) -> tuple[int, dict[str, Any]]:
@@ -209,6 +215,7 @@ _SHARED_ROUTES = (
     _route("/client/get/list", 60, get=_client_list),
     _route("/client/get/{id}", 59, undocumented_404=True, get=_client_get),
     _route("/client/create", 61, post=_client_create),
+    _route("/client/delete/{id}", 62, delete=_client_delete),
     _route(
         "/client/authorization/get/list", 136, get=_authorization_list, post=_authorization_list
     ),

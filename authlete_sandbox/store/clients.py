@@ -1,4 +1,4 @@
-"""Clients: client/get, client/get/list, client/create, and the client lookups other areas use."""
+"""Clients: client/get, /get/list, /create and /delete, and the client lookups other areas use."""
 
 from __future__ import annotations
 
@@ -85,6 +85,12 @@ def client_create(store: Store, fields: dict[str, Any], **assigned: Any) -> dict
         return insert_client(db, fields, **assigned)
 
 
+def client_delete(store: Store, identifier: str) -> None:
+    """Delete a client and what was issued to it (client/delete); an unknown client is a 404."""
+    with store.tx() as db:
+        delete_client(db, known_client(db, identifier)["clientId"])
+
+
 def client_list(store: Store, params: dict[str, Any], *, limited: bool) -> dict[str, Any]:
     """The service's clients, or only those of ``developer``, by number (client/get/list)."""
     developer = developer_of(params)
@@ -117,7 +123,8 @@ def find_client(db: sqlite3.Connection, identifier: Any) -> dict[str, Any] | Non
     # Authlete accepts the numeric client ID or the client ID alias wherever it takes a client.
     text = str(identifier).strip()
     row = None
-    if text.isdigit() and len(text) < 19:
+    # ASCII digits only: str.isdigit() also holds for "³", which int() refuses.
+    if text.isascii() and text.isdigit() and len(text) < 19:
         row = db.execute("SELECT data FROM clients WHERE client_id = ?", (int(text),)).fetchone()
     if row is None:
         row = db.execute("SELECT data FROM clients WHERE alias = ?", (text,)).fetchone()

@@ -38,6 +38,8 @@ class _Config:
     service_token: str
     api_key: str
     api_secret: str
+    owner_api_key: str
+    owner_api_secret: str
     limits: Limits
 
     @classmethod
@@ -63,6 +65,8 @@ class _Config:
             service_token=settings.AUTHLETE_SERVICE_TOKEN,
             api_key=settings.AUTHLETE_API_KEY,
             api_secret=settings.AUTHLETE_API_SECRET,
+            owner_api_key=settings.AUTHLETE_SERVICE_OWNER_API_KEY,
+            owner_api_secret=settings.AUTHLETE_SERVICE_OWNER_API_SECRET,
             limits=Limits.from_settings(),
         )
 
@@ -95,8 +99,14 @@ class AuthleteClient:
     # Service and clients ---------------------------------------------------------------------
 
     def service_get(self) -> Service:
-        path = "/service/get" if self._v3 else f"/service/get/{quote(self._config.api_key)}"
-        return self._call("service_get", "GET", path, parsing.service)
+        if self._v3:
+            return self._call("service_get", "GET", "/service/get", parsing.service)
+        # v2 reads a service with its owner's key and secret (the spec's ServiceOwnerCredentials,
+        # as Authlete's Java and Python clients send them); without them, try the service's own.
+        config = self._config
+        owner = (config.owner_api_key, config.owner_api_secret) if config.owner_api_key else None
+        path = f"/service/get/{quote(config.api_key)}"
+        return self._call("service_get", "GET", path, parsing.service, auth=owner)
 
     def client_get(self, client_id: int) -> ClientDetails:
         return self._call(
@@ -272,9 +282,16 @@ class AuthleteClient:
         json_body: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
         write: bool = False,
+        auth: tuple[str, str] | None = None,
     ) -> R:
         body = self._transport.call(
-            operation, method, self._url(path), json_body=json_body, params=params, write=write
+            operation,
+            method,
+            self._url(path),
+            json_body=json_body,
+            params=params,
+            write=write,
+            auth=auth,
         )
         return parsing.parse(operation, build, body)
 

@@ -19,6 +19,7 @@ from connected_apps.authlete.types import (
     ResultOutcome,
     ScopeDefinition,
     Service,
+    TokenCreateResult,
     TokenInfo,
     TokenPage,
     TokenProperty,
@@ -159,9 +160,13 @@ def outcome(body: Body) -> ResultOutcome:
 
 
 def token_page(body: Body, *, start: int, end: int) -> TokenPage:
+    client = body.get("client")
     return TokenPage(
         **_window(body, start, end),
         tokens=tuple(_token(item) for item in _objects(body, "accessTokens")),
+        client=client_summary(client)
+        if isinstance(client, Mapping) and "clientId" in client
+        else None,
     )
 
 
@@ -173,6 +178,16 @@ def token_update_result(body: Body) -> TokenUpdateResult:
         scopes=_optional_strings(body, "scopes"),
         access_token_expires_at=_millis(body, "accessTokenExpiresAt"),
         properties=_properties(body) if body.get("properties") is not None else None,
+    )
+
+
+def token_create_result(body: Body) -> TokenCreateResult:
+    return TokenCreateResult(
+        action=_text(body, "action"),
+        result_code=_text(body, "resultCode"),
+        result_message=_text(body, "resultMessage"),
+        refresh_token_issued=bool(body.get("refreshToken")),
+        scopes=_strings(body, "scopes"),
     )
 
 

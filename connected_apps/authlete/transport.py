@@ -114,13 +114,15 @@ class Transport:
         params: Mapping[str, Any] | None = None,
         write: bool = False,
         expect_body: bool = True,
+        auth: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
+        """One Authlete call; ``auth`` replaces the session's credentials for this call only."""
         started = time.monotonic()
         session = self._writes if write else self._reads
         with self._breaker.guard(operation), _deadline_in(self._limits.deadline):
             try:
                 response = session.request(
-                    method, url, json=json_body, params=params, timeout=self._timeout
+                    method, url, json=json_body, params=params, timeout=self._timeout, auth=auth
                 )
             except requests.RequestException as exc:
                 error = _transport_error(operation, exc)

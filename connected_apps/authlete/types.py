@@ -138,6 +138,8 @@ class TokenInfo:
 @dataclass(frozen=True, slots=True)
 class TokenPage(Page):
     tokens: tuple[TokenInfo, ...]
+    # The client the tokens belong to, as much as the list says of it (v3: the limited view).
+    client: ClientSummary | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +150,17 @@ class TokenUpdateResult:
     scopes: tuple[str, ...] | None
     access_token_expires_at: datetime | None
     properties: tuple[TokenProperty, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCreateResult:
+    """What /auth/token/create issued; the token values are never copied in."""
+
+    action: str  # OK, BAD_REQUEST, FORBIDDEN or INTERNAL_SERVER_ERROR
+    result_code: str
+    result_message: str
+    refresh_token_issued: bool
+    scopes: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

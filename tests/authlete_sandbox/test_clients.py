@@ -1,10 +1,10 @@
-"""The service and its clients: service/get, client/get, client/get/list, client/create."""
+"""The service and its clients: service/get, client/get, /get/list, /create and /delete."""
 
 from __future__ import annotations
 
 from authlete_sandbox import SERVICE_ID
 from authlete_sandbox import seed as demo
-from tests.authlete_sandbox.conftest import NOTES, UNKNOWN_CLIENT
+from tests.authlete_sandbox.conftest import JOHN, NOTES, UNKNOWN_CLIENT
 
 
 def test_service_get_describes_scopes_in_three_languages(api):
@@ -66,3 +66,15 @@ def test_the_client_list_pages_and_filters_by_developer(api):
 def test_client_create_refuses_a_taken_alias(api):
     response = api.call("POST", "/client/create", json={"clientIdAlias": "inkwell-notes"})
     assert response.status_code == 400
+
+
+def test_client_delete_removes_the_client_and_its_tokens_and_is_404_after(api):
+    created = api.call("POST", "/client/create", json={"clientName": "Brief"}).json()
+    client_id = created["clientId"]
+    api.authorize(clientId=client_id, subject=JOHN, scopes=["email"])
+    deleted = api.call("DELETE", f"/client/delete/{client_id}")
+    # SPEC client_delete_api: 204 with no body; an unknown client is its documented 404.
+    assert deleted.status_code == 204 and not deleted.content
+    assert api.status("GET", f"/client/get/{client_id}") == 404
+    assert api.tokens(JOHN, client_id) == []
+    assert api.status("DELETE", f"/client/delete/{client_id}") == 404

@@ -6,9 +6,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from connected_apps import authlete
+from connected_apps.services import behaviours
 
 
 def _reason(exc: authlete.AuthleteError) -> str:
@@ -33,18 +34,49 @@ def _reason(exc: authlete.AuthleteError) -> str:
 
 
 class Command(BaseCommand):
-    help = "Call Authlete's service/get with the configured credentials and report the result."
+    help = (
+        "Call Authlete's service/get with the configured credentials and report the result; "
+        "with --deep, report which sandbox mode each of the service's behaviours matches."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--deep",
+            action="store_true",
+            help=(
+                "Make a throwaway client, subject and token, report one line per behaviour of "
+                "docs/authlete-behaviours.md with the sandbox mode it matches, and delete them."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            client = authlete.get_client()
-            service = client.service_get()
+            if options["deep"]:
+                self._deep()
+            else:
+                self._service()
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from None
         except authlete.AuthleteError as exc:
             raise CommandError(_reason(exc)) from None
+
+    def _service(self) -> None:
+        client = authlete.get_client()
+        service = client.service_get()
         view = " (limited view: no scope descriptions)" if service.limited else ""
         self.stdout.write(
             f"Authlete API {client.api_version} at {settings.AUTHLETE_BASE_URL}: "
             f"service {service.name!r}, {len(service.scopes)} scopes{view}."
         )
+
+    def _deep(self) -> None:
+        self.stdout.write(
+            f"Checking Authlete API {settings.AUTHLETE_API_VERSION} at "
+            f"{settings.AUTHLETE_BASE_URL} with a throwaway client, subject and token."
+        )
+        matched = behaviours.behaviours_check(report=lambda found: self.stdout.write(found.line))
+        if not matched:
+            raise CommandError(
+                "The portal's configuration does not match this Authlete service: "
+                f"see the {behaviours.MISMATCH} lines above."
+            )
