@@ -22,6 +22,8 @@ class AuditEvent(models.Model):
         SUCCESS = "success", _("Done")
         FAILED = "failed", _("Failed")
         REFUSED = "refused", _("Refused")
+        # Authlete may have acted (a timeout, a dropped answer): a later read settles it.
+        UNKNOWN = "unknown", _("Could not be confirmed")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -54,6 +56,15 @@ class AuditEvent(models.Model):
     detail = models.TextField(_("detail"), blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
+    # A row that settles an earlier unknown outcome, once a later read of the app told.
+    settles = models.OneToOneField(
+        "self",
+        verbose_name=_("settles"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="settled_by",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -34,10 +34,13 @@ from connected_apps.forms import (
     TokenNarrowForm,
     TokenPropertiesForm,
 )
-from connected_apps.services import apps, tokens
+from connected_apps.services import apps, narrow, revoke, tokens
 from connected_apps.services.audit import Actor, audit_event_list
 from connected_apps.services.errors import (
+    ChangeInProgress,
+    ChangeNotConfirmed,
     NotYours,
+    OutcomeUnknown,
     ScopeChangeRefused,
     TokenChangeRefused,
     TokenUpdateFailed,
@@ -121,7 +124,7 @@ def person_apps(request: HttpRequest, user_id: int) -> HttpResponse:
             subject=subject, client_ids=[app.client_id for app in app_page.apps]
         )
     except authlete.AuthleteError as exc:
-        return _trouble_page(request, person, subject, exc)
+        return _trouble_page(request, person, subject, _authlete_trouble(exc))
     context["app_page"] = app_page
     context["apps"] = [
         (
@@ -169,12 +172,24 @@ def _staff_change_view(action: _Action, *, trouble_as_page: bool) -> Callable[..
             messages.error(request, _("These permissions changed meanwhile. Please choose again."))
         except TokenChangeRefused:
             messages.error(request, _("That change is not allowed for this token."))
+        except ChangeInProgress:
+            messages.error(request, _("Another change to this app is in progress; try again."))
+        except (OutcomeUnknown, ChangeNotConfirmed) as exc:
+            unknown = isinstance(exc, OutcomeUnknown)
+            text = (
+                _("Authlete did not confirm the change: check the app before trying again.")
+                if unknown
+                else _("Authlete did not complete the change; try again.")
+            )
+            if trouble_as_page:
+                return _trouble_page(request, person, subject, text, status=502)
+            messages.warning(request, text)
         except TokenUpdateFailed as failure:
             fallback = _("Authlete did not confirm the change. Nothing was changed.")
             messages.error(request, TOKEN_UPDATE_FAILURES.get(failure.action, fallback))
         except authlete.AuthleteError as exc:
             if trouble_as_page:
-                return _trouble_page(request, person, subject, exc)
+                return _trouble_page(request, person, subject, _authlete_trouble(exc))
             messages.error(request, _authlete_trouble(exc))
         else:
             if done:
@@ -190,15 +205,24 @@ def app_narrow(request: HttpRequest, subject: str, actor: Actor, *, client_id: i
     form = _valid_form(request, NarrowForm, app=app, prefix=f"app{app.client_id}")
     if form is None:
         return ""
-    # The form already holds the choice to a strict subset of what the app has now.
-    apps.connected_app_narrow(subject=subject, app=app, keep=form.cleaned_data["keep"], actor=actor)
+    result = narrow.connected_app_narrow(
+        subject=subject, client_id=client_id, keep=form.cleaned_data["keep"], actor=actor
+    )
+    if result.app is None:
+        return _("Removed those permissions; %(app)s had to be disconnected to do so.") % {
+            "app": app.name
+        }
+    if result.ended_tokens:
+        return _("Updated the permissions of %(app)s; %(count)s of its tokens had to end.") % {
+            "app": app.name,
+            "count": result.ended_tokens,
+        }
     return _("Updated the permissions of %(app)s.") % {"app": app.name}
 
 
 @_staff_change(trouble_as_page=True)
 def app_revoke(request: HttpRequest, subject: str, actor: Actor, *, client_id: int) -> str:
-    app = apps.connected_app_get(subject=subject, client_id=client_id)
-    apps.connected_app_revoke(subject=subject, app=app, actor=actor)
+    app = revoke.connected_app_revoke(subject=subject, client_id=client_id, actor=actor)
     return _("Disconnected %(app)s.") % {"app": app.name}
 
 
@@ -268,10 +292,10 @@ def _page_context(request: HttpRequest, person: Any, subject: str | None) -> dic
 
 
 def _trouble_page(
-    request: HttpRequest, person: Any, subject: str, exc: authlete.AuthleteError
+    request: HttpRequest, person: Any, subject: str, error: str, *, status: int = 503
 ) -> TemplateResponse:
-    context = {**_page_context(request, person, subject), "error": _authlete_trouble(exc)}
-    return TemplateResponse(request, _PAGE, context, status=503)
+    context = {**_page_context(request, person, subject), "error": error}
+    return TemplateResponse(request, _PAGE, context, status=status)
 
 
 def _owned(subject: str, client_id: int, token_hash: str) -> OwnedToken:

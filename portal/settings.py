@@ -215,6 +215,10 @@ AUTHLETE_MAX_RETRIES = _env_int("AUTHLETE_MAX_RETRIES", 2)
 AUTHLETE_READ_TIMEOUT = _env_float("AUTHLETE_READ_TIMEOUT", 5.0)
 # No default: `make demo` passes the local sandbox's demo credentials in.
 AUTHLETE_SERVICE_ID = os.environ.get("AUTHLETE_SERVICE_ID", "")
+# v2 only: the service owner's key and secret, which Authlete requires to read the service
+# (scope descriptions). Without them pages show scope names instead of their descriptions.
+AUTHLETE_SERVICE_OWNER_API_KEY = os.environ.get("AUTHLETE_SERVICE_OWNER_API_KEY", "")
+AUTHLETE_SERVICE_OWNER_API_SECRET = os.environ.get("AUTHLETE_SERVICE_OWNER_API_SECRET", "")
 AUTHLETE_SERVICE_TOKEN = os.environ.get("AUTHLETE_SERVICE_TOKEN", "")
 # Client metadata (logo, links) changes rarely; the list page reads it from this cache.
 PORTAL_CLIENT_CACHE_SECONDS = _env_int("PORTAL_CLIENT_CACHE_SECONDS", 300)

@@ -69,6 +69,44 @@ def audit_event_record(
     )
 
 
+def outcome_of(error: authlete.AuthleteError) -> str:
+    """Only an error answer proves Authlete did nothing; silence or a garbled answer proves
+    nothing, so that outcome is unknown."""
+    refused = error.status is not None and error.status >= 400
+    return AuditEvent.Outcome.FAILED if refused else AuditEvent.Outcome.UNKNOWN
+
+
+def unsettled_events(*, subject: str, limit: int = 20) -> list[AuditEvent]:
+    """The subject's changes whose outcome is still unknown, oldest first."""
+    return list(
+        AuditEvent.objects.filter(
+            subject=subject, outcome=AuditEvent.Outcome.UNKNOWN, settled_by__isnull=True
+        ).order_by("created_at", "id")[:limit]
+    )
+
+
+def audit_event_settle(event: AuditEvent, *, done: bool) -> AuditEvent:
+    """Record what a later read of the app showed about an unknown outcome."""
+    return AuditEvent.objects.create(
+        actor=event.actor,
+        actor_username=event.actor_username,
+        on_behalf=event.on_behalf,
+        reason=event.reason,
+        subject=event.subject,
+        client_id=event.client_id,
+        client_name=event.client_name,
+        action=event.action,
+        token_hash=event.token_hash,
+        scopes_before=event.scopes_before,
+        scopes_after=event.scopes_after,
+        values_before=event.values_before,
+        values_after=event.values_after,
+        outcome=AuditEvent.Outcome.SUCCESS if done else AuditEvent.Outcome.FAILED,
+        detail="Later confirmed: done." if done else "Later confirmed: not done.",
+        settles=event,
+    )
+
+
 def audit_event_list(*, subject: str, limit: int = 50) -> list[AuditEvent]:
     """What was done to the subject's apps, newest first; refused attempts changed nothing."""
     return list(

@@ -35,6 +35,19 @@ class TokenChangeRefused(ChangeRefused):
     """The change asked of one token is not allowed (scopes or expiry)."""
 
 
+class ChangeInProgress(PortalError):
+    """Another change to this person's app is still running; nothing was done."""
+
+
+class ChangeNotConfirmed(PortalError):
+    """Authlete answered, but reading back what it holds shows the change did not fully happen."""
+
+
+class OutcomeUnknown(PortalError):
+    """Authlete may have acted, but no answer or read confirms it either way; it is audited as
+    unknown and settled by the next read of the app."""
+
+
 class TokenUpdateFailed(PortalError):
     """Authlete answered a token update with an action other than OK: nothing changed."""
 

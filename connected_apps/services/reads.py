@@ -18,8 +18,15 @@ from django.utils import translation
 from connected_apps import authlete
 from connected_apps.services.types import ConnectedApp, Permission, TokenSummary
 
-# Authlete documents no maximum page size; 100 is what Authlete's own reference server uses.
-_FETCH_PAGE = 100
+# Authlete documents no maximum window for the authorized-clients list; 100 is what a
+# production integration pages by (docs/authlete-behaviours.md).
+_LISTING_WINDOW = 100
+# The token list answers an error past 20 tokens a call (Authlete KB, "Getting a list of issued
+# access tokens"), so it is always read in windows of 20.
+_TOKEN_WINDOW = 20
+# A service whose scopes cannot be read (v2 without owner credentials, a token without view
+# rights) is not asked again on every page for this long; pages show scope names meanwhile.
+_SCOPES_UNREADABLE_SECONDS = 60
 # Per-app calls of one page run at once; a page never holds more apps than this pool serves.
 _executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="authlete")
 _SERVICE_CACHE_KEY = "authlete:service"
@@ -41,12 +48,12 @@ def clamp_page(page: int, total: int, size: int) -> tuple[int, int]:
 
 def all_authorized_clients(subject: str) -> list[authlete.ClientSummary]:
     client = authlete.get_client()
-    first = client.authorization_list(subject=subject, start=0, end=_FETCH_PAGE)
+    first = client.authorization_list(subject=subject, start=0, end=_LISTING_WINDOW)
     summaries = list(first.clients)
-    starts = range(_FETCH_PAGE, first.total_count, _FETCH_PAGE)
+    starts = range(_LISTING_WINDOW, first.total_count, _LISTING_WINDOW)
     pages = fan_out(
         lambda start: client.authorization_list(
-            subject=subject, start=start, end=start + _FETCH_PAGE
+            subject=subject, start=start, end=start + _LISTING_WINDOW
         ),
         starts,
     )
@@ -57,19 +64,41 @@ def all_authorized_clients(subject: str) -> list[authlete.ClientSummary]:
 
 def all_tokens(subject: str, client_id: int) -> list[authlete.TokenInfo]:
     """Every token of the subject for the client; none when Authlete knows no such pair."""
+    return tokens_and_client(subject, client_id)[0]
+
+
+def tokens_and_client(
+    subject: str, client_id: int
+) -> tuple[list[authlete.TokenInfo], authlete.ClientSummary | None]:
+    """Every token of the pair, and what the token list says of the client (its name)."""
     client = authlete.get_client()
     try:
-        first = client.token_list(subject=subject, client_id=client_id, start=0, end=_FETCH_PAGE)
-    except authlete.AuthleteNotFound:
-        return []
-    tokens = list(first.tokens)
-    for start in range(_FETCH_PAGE, first.total_count, _FETCH_PAGE):
-        page = client.token_list(
-            subject=subject, client_id=client_id, start=start, end=start + _FETCH_PAGE
-        )
-        tokens.extend(page.tokens)
+        first = client.token_list(subject=subject, client_id=client_id, start=0, end=_TOKEN_WINDOW)
+    except authlete.AuthleteRejected as exc:
+        if is_unknown_id(exc):
+            return [], None
+        raise
+    starts = range(_TOKEN_WINDOW, first.total_count, _TOKEN_WINDOW)
+    pages = fan_out(
+        lambda start: client.token_list(
+            subject=subject, client_id=client_id, start=start, end=start + _TOKEN_WINDOW
+        ),
+        starts,
+    )
+    tokens = [token for page in (first, *pages) for token in page.tokens]
     # Authlete answers for the subject asked; anything else is not this person's.
-    return [token for token in tokens if token.subject == subject and token.client_id == client_id]
+    mine = [t for t in tokens if t.subject == subject and t.client_id == client_id]
+    return mine, first.client
+
+
+def is_unknown_id(exc: authlete.AuthleteError) -> bool:
+    """Whether Authlete's refusal means "no such client or token".
+
+    Where the spec lists no 404, Authlete may answer an unknown id with 404 or 400 (both are
+    modelled, docs/authlete-behaviours.md). The portal only sends well-formed requests within
+    the documented windows, so a 400 on a call about one id says that id is unknown.
+    """
+    return isinstance(exc, authlete.AuthleteNotFound) or exc.status == 400
 
 
 def client_details(client_id: int) -> authlete.ClientDetails:
@@ -85,8 +114,53 @@ def client_details(client_id: int) -> authlete.ClientDetails:
 def client_details_or_none(client_id: int) -> authlete.ClientDetails | None:
     try:
         return client_details(client_id)
-    except authlete.AuthleteNotFound:
-        return None
+    except authlete.AuthleteRejected as exc:
+        if is_unknown_id(exc):
+            return None
+        raise
+
+
+def client_display(
+    client_id: int, summary: authlete.ClientSummary | None
+) -> authlete.ClientDetails:
+    """The client's metadata for a card; what a list said of it when the client can't be read.
+
+    A token without client-view rights (403), or a client gone from client/get, costs the card
+    its logo and links, not the whole page: the lists already carry the name.
+    """
+    try:
+        return client_details(client_id)
+    except authlete.AuthleteRejected:
+        return details_from_summary(summary, client_id)
+
+
+def details_from_summary(
+    summary: authlete.ClientSummary | None, client_id: int
+) -> authlete.ClientDetails:
+    return authlete.ClientDetails(
+        client_id=client_id,
+        alias=summary.alias if summary else "",
+        name=summary.name if summary else "",
+        names=summary.names if summary else (),
+        description=summary.description if summary else "",
+        descriptions=summary.descriptions if summary else (),
+        client_type=summary.client_type if summary else "",
+        logo_uri="",
+        logo_uris=(),
+        client_uri="",
+        client_uris=(),
+        policy_uri="",
+        policy_uris=(),
+        tos_uri="",
+        tos_uris=(),
+        developer="",
+        application_type="",
+        contacts=(),
+        redirect_uris=(),
+        dynamically_registered=False,
+        created_at=None,
+        modified_at=None,
+    )
 
 
 def forget_client_details(client_id: int) -> None:
@@ -126,19 +200,44 @@ def permissions(scopes: Iterable[str]) -> tuple[Permission, ...]:
     return tuple(result)
 
 
-def apps_for(subject: str, client_ids: Sequence[int]) -> list[ConnectedApp | None]:
+def apps_for(
+    subject: str, clients: Sequence[int | authlete.ClientSummary]
+) -> list[ConnectedApp | None]:
     """Build the cards of these clients with every Authlete call of the batch in flight at once.
 
-    A client the subject holds no tokens for comes back as None.
+    ``clients`` are ids, or the listing's summaries (whose names stand in for a client that
+    cannot be read). A client the subject holds no tokens for comes back as None.
     """
-    calls = [lambda cid=cid: client_details_or_none(cid) for cid in client_ids]
-    calls += [lambda cid=cid: all_tokens(subject, cid) for cid in client_ids]
-    results = fan_out(lambda call: call(), calls)
-    count = len(client_ids)
-    return [
-        build_app(details, tokens) if details is not None and tokens else None
-        for details, tokens in zip(results[:count], results[count:], strict=True)
+    summaries = [c if isinstance(c, authlete.ClientSummary) else None for c in clients]
+    ids = [c.client_id if isinstance(c, authlete.ClientSummary) else int(c) for c in clients]
+    calls: list[Callable[[], object]] = [
+        lambda cid=cid: client_details_or_refusal(cid) for cid in ids
     ]
+    calls += [lambda cid=cid: tokens_and_client(subject, cid) for cid in ids]
+    results = fan_out(lambda call: call(), calls)
+    count = len(ids)
+    apps: list[ConnectedApp | None] = []
+    for cid, summary, details, (tokens, listed) in zip(
+        ids, summaries, results[:count], results[count:], strict=True
+    ):
+        if not tokens:
+            apps.append(None)
+            continue
+        if not isinstance(details, authlete.ClientDetails):
+            details = details_from_summary(summary or listed, cid)
+        apps.append(build_app(details, tokens))
+    return apps
+
+
+def client_details_or_refusal(
+    client_id: int,
+) -> authlete.ClientDetails | authlete.AuthleteRejected:
+    """The client's metadata, or Authlete's refusal as a value, so that calls running at once
+    can go on and the card fall back to the listed name."""
+    try:
+        return client_details(client_id)
+    except authlete.AuthleteRejected as exc:
+        return exc
 
 
 def build_app(details: authlete.ClientDetails, tokens: list[authlete.TokenInfo]) -> ConnectedApp:
@@ -194,9 +293,16 @@ def _client_cache_key(client_id: int) -> str:
 
 
 def _service_scopes() -> dict[str, authlete.ScopeDefinition]:
+    """The service's scope definitions; none when Authlete will not show them to us."""
     scopes = cache.get(_SERVICE_CACHE_KEY)
     if scopes is None:
-        service = authlete.get_client().service_get()
+        try:
+            service = authlete.get_client().service_get()
+        except authlete.AuthleteRejected:
+            # v2 without the owner's credentials, or a token without service-view rights:
+            # scope names are still true, only less friendly.
+            cache.set(_SERVICE_CACHE_KEY, {}, _SCOPES_UNREADABLE_SECONDS)
+            return {}
         scopes = {scope.name: scope for scope in service.scopes}
         cache.set(_SERVICE_CACHE_KEY, scopes, settings.PORTAL_CLIENT_CACHE_SECONDS)
     return scopes

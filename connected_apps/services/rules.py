@@ -63,3 +63,13 @@ def token_expiry_allowed(
     can only get sooner) or within the ceiling."""
     shorter = current is None or wanted <= current
     return wanted > datetime.now(UTC) and (shorter or wanted <= token_max_expiry(created_at))
+
+
+def narrowed_token_scopes(token_scopes: Sequence[str], removed: Iterable[str]) -> tuple[str, ...]:
+    """What one token keeps when ``removed`` is taken from an app: its own scopes, never more."""
+    gone = set(removed)
+    return tuple(scope for scope in token_scopes if scope not in gone)
+
+
+def holds_any(scopes: Iterable[str], removed: Iterable[str]) -> bool:
+    return not set(scopes).isdisjoint(removed)

@@ -86,6 +86,21 @@ class AppDetail:
 class RevokeReport:
     revoked: tuple[ConnectedApp, ...]
     failed: tuple[ConnectedApp, ...]
+    # Authlete may or may not have acted on these: a timeout, or no read could confirm it.
+    unknown: tuple[ConnectedApp, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NarrowResult:
+    """What a narrowing left, as read back from Authlete.
+
+    ``app`` is None when no access is left at all. ``ended_tokens`` counts the tokens that had
+    to end because Authlete would have kept a removed permission on them (their refresh token
+    still held it, or nothing else was left): the app must ask the person again.
+    """
+
+    app: ConnectedApp | None
+    ended_tokens: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from connected_apps.forms import NarrowForm, RevokeAllForm
-from connected_apps.services import apps
+from connected_apps.services import apps, narrow, revoke
 from connected_apps.services.audit import audit_event_list
 from connected_apps.services.errors import ScopeChangeRefused
-from connected_apps.services.types import ConnectedApp
+from connected_apps.services.types import ConnectedApp, NarrowResult
 from connected_apps.views.common import (
     HtmxHttpRequest,
     actor_for,
@@ -71,20 +71,26 @@ def app_narrow(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpRe
     form = NarrowForm(request.POST if request.method == "POST" else None, app=app)
     if request.method == "POST" and form.is_valid():
         try:
-            updated = apps.connected_app_narrow(
-                subject=subject, app=app, keep=form.cleaned_data["keep"], actor=actor_for(request)
+            result = narrow.connected_app_narrow(
+                subject=subject,
+                client_id=client_id,
+                keep=form.cleaned_data["keep"],
+                actor=actor_for(request),
             )
         except ScopeChangeRefused:
             form.add_error(None, _("These permissions changed meanwhile. Please choose again."))
         else:
-            message = _("%(app)s now has only the permissions you kept.") % {"app": app.name}
+            message = narrowed_message(app.name, result)
+            if request.htmx and result.app is None:
+                context = {"announcement": message}
+                return TemplateResponse(request, "connected_apps/_announce.html", context)
             if request.htmx:
-                context = {"app": updated, "announcement": message}
+                context = {"app": result.app, "announcement": message}
                 return TemplateResponse(
                     request, "connected_apps/app_list.html#app-card-swap", context
                 )
             messages.success(request, message)
-            return redirect(_list_url(app))
+            return redirect(_list_url(result.app))
     template = fragment_template(request, "connected_apps/app_narrow.html", "narrow-card")
     status = 400 if form.is_bound else 200
     return TemplateResponse(request, template, {"app": app, "form": form}, status=status)
@@ -94,9 +100,10 @@ def app_narrow(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpRe
 @subject_required(errors_in_card=True)
 @writes_rate_limited
 def app_revoke(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpResponse:
-    app = apps.connected_app_get(subject=subject, client_id=client_id)
     if request.method == "POST":
-        apps.connected_app_revoke(subject=subject, app=app, actor=actor_for(request))
+        app = revoke.connected_app_revoke(
+            subject=subject, client_id=client_id, actor=actor_for(request)
+        )
         message = _("%(app)s was disconnected and can no longer access your account.") % {
             "app": app.name
         }
@@ -105,6 +112,7 @@ def app_revoke(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpRe
             return TemplateResponse(request, "connected_apps/_announce.html", context)
         messages.success(request, message)
         return redirect(_list_url())
+    app = apps.connected_app_get(subject=subject, client_id=client_id)
     template = fragment_template(request, "connected_apps/app_revoke.html", "revoke-card")
     return TemplateResponse(request, template, {"app": app})
 
@@ -115,7 +123,7 @@ def app_revoke(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpRe
 def app_revoke_all(request: HtmxHttpRequest, subject: str) -> HttpResponse:
     form = RevokeAllForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        report = apps.connected_app_revoke_all(subject=subject, actor=actor_for(request))
+        report = revoke.connected_app_revoke_all(subject=subject, actor=actor_for(request))
         if report.revoked:
             names = ", ".join(app.name for app in report.revoked)
             messages.success(request, _("Disconnected: %(names)s.") % {"names": names})
@@ -126,6 +134,13 @@ def app_revoke_all(request: HtmxHttpRequest, subject: str) -> HttpResponse:
                 _("Could not disconnect: %(names)s. They still have access; try again.")
                 % {"names": names},
             )
+        if report.unknown:
+            names = ", ".join(app.name for app in report.unknown)
+            messages.warning(
+                request,
+                _("Could not confirm: %(names)s. Check whether they are still listed.")
+                % {"names": names},
+            )
         if request.htmx:
             return HttpResponseClientRedirect(_list_url())
         return redirect(_list_url())
@@ -133,6 +148,21 @@ def app_revoke_all(request: HtmxHttpRequest, subject: str) -> HttpResponse:
     status = 400 if form.is_bound else 200
     template = fragment_template(request, "connected_apps/app_revoke_all.html", "revoke-all")
     return TemplateResponse(request, template, context, status=status)
+
+
+def narrowed_message(name: str, result: NarrowResult) -> str:
+    """What a narrowing did, as Authlete confirmed it: the person hears when access had to end."""
+    if result.app is None:
+        return _(
+            "To take those permissions back, %(app)s had to be disconnected: Authlete would "
+            "otherwise have let it keep them. It will ask you again when you next use it."
+        ) % {"app": name}
+    if result.ended_tokens:
+        return _(
+            "%(app)s now has only the permissions you kept. Some of its sign-ins had to end so "
+            "it cannot regain what you removed; it may ask you again."
+        ) % {"app": name}
+    return _("%(app)s now has only the permissions you kept.") % {"app": name}
 
 
 @require_GET

@@ -21,7 +21,12 @@ from django_htmx.middleware import HtmxDetails
 from accounts.subjects import developer_for_user, subject_for_user
 from connected_apps import authlete
 from connected_apps.services.audit import Actor
-from connected_apps.services.errors import NotYours
+from connected_apps.services.errors import (
+    ChangeInProgress,
+    ChangeNotConfirmed,
+    NotYours,
+    OutcomeUnknown,
+)
 
 type View = Callable[..., HttpResponse]
 
@@ -58,7 +63,11 @@ def page_number(raw: str | None) -> int:
 
 
 def error_response(
-    request: HtmxHttpRequest, exc: authlete.AuthleteError, *, card_of: int | None = None
+    request: HtmxHttpRequest,
+    exc: authlete.AuthleteError,
+    *,
+    card_of: int | None = None,
+    outcome_unknown: bool = False,
 ) -> TemplateResponse:
     """Authlete failed: a short human message and a way to try again, in place.
 
@@ -74,7 +83,7 @@ def error_response(
     writing = request.method != "GET"
     # Only an error answer from Authlete proves a change was not made; a timeout, a dropped
     # connection or a garbled success may come after Authlete acted, so promise neither way.
-    refused = exc.status is not None and exc.status >= 400
+    refused = exc.status is not None and exc.status >= 400 and not outcome_unknown
     context = {
         "message": message,
         "unchanged": writing and refused,
@@ -139,6 +148,8 @@ def _identity_required(
                     return not_found(request, str(not_yours))
                 except TooManyChanges:
                     return _too_many_changes(request, card_of)
+                except (ChangeInProgress, ChangeNotConfirmed, OutcomeUnknown) as exc:
+                    return _change_trouble(request, exc, card_of)  # type: ignore[arg-type]
                 except authlete.AuthleteError as exc:
                     return error_response(request, exc, card_of=card_of)  # type: ignore[arg-type]
 
@@ -157,6 +168,26 @@ def _too_many_changes(request: HtmxHttpRequest, card_of: object) -> TemplateResp
     response = _error_page(request, context, status=429, card_of=card_of)  # type: ignore[arg-type]
     response["Retry-After"] = str(60 - int(time.time()) % 60)
     return response
+
+
+def _change_trouble(
+    request: HtmxHttpRequest, exc: Exception, card_of: int | None
+) -> TemplateResponse:
+    """A change that was not (or not surely) done, in words that claim no more than we know."""
+    if isinstance(exc, ChangeInProgress):
+        message = _("Another change to this app is still in progress. Try again in a moment.")
+        context: dict[str, object] = {"message": message, "unchanged": True}
+        return _error_page(request, context, status=409, card_of=card_of)
+    if isinstance(exc, OutcomeUnknown) and isinstance(exc.__cause__, authlete.AuthleteError):
+        # Say what went wrong (too slow, unreachable...); the template then says the outcome
+        # is unknown, since no error answer proved the change was not made.
+        return error_response(request, exc.__cause__, card_of=card_of, outcome_unknown=True)
+    if isinstance(exc, OutcomeUnknown):
+        message = _("The account service did not confirm your change.")
+        context = {"message": message, "outcome_unknown": True}
+        return _error_page(request, context, status=502, card_of=card_of)
+    message = _("The account service did not complete your change. Check the app, then try again.")
+    return _error_page(request, {"message": message}, status=502, card_of=card_of)
 
 
 def _error_page(

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from connected_apps.models import AuditEvent
-from connected_apps.services import apps as services
+from connected_apps.services import narrow
 from connected_apps.services.audit import Actor
 from connected_apps.services.errors import ScopeChangeRefused
 from tests.conftest import Sandbox
@@ -69,14 +69,15 @@ def test_narrowing_and_revoking_the_same_app_at_once_never_widens_it(
 def test_the_audit_log_keeps_every_row_of_200_concurrent_changes(
     transactional_db, john: Any, sandbox: Sandbox, johns_apps: list[int]
 ):
-    app = services.connected_app_get(subject="john", client_id=johns_apps[0])
     actor = Actor(user=john, ip_address="203.0.113.9", user_agent="load")
 
     def change(n: int) -> None:
-        # A scope the app never held: refused before Authlete, yet audited like any change.
+        # A scope the app never held: refused before any write, yet audited like any change.
+        # Changes to one app wait for each other, so they are spread over all of john's apps.
+        client_id = johns_apps[n % len(johns_apps)]
         try:
-            services.connected_app_narrow(
-                subject="john", app=app, keep=[f"never-granted-{n}"], actor=actor
+            narrow.connected_app_narrow(
+                subject="john", client_id=client_id, keep=[f"never-granted-{n}"], actor=actor
             )
         except ScopeChangeRefused:
             pass

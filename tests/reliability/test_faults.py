@@ -28,6 +28,8 @@ FRIENDLY = (
     "The account service is not reachable right now.",
     "The account service could not handle this request.",
     "Authlete could not be reached or refused the call",
+    "The account service did not confirm your change.",
+    "Authlete did not confirm the change",
 )
 
 
@@ -97,7 +99,8 @@ OPERATIONS = [
         lambda w: w.john_client.post(
             reverse("connected_apps:narrow", args=[w.client_id]), {"keep": [w.scopes[0]]}
         ),
-        "/client/authorization/update/",
+        # Inkwell Notes' tokens hold different scopes: each is narrowed on its own.
+        "/auth/token/update",
         phases=4,
     ),
     Operation(
@@ -129,7 +132,7 @@ OPERATIONS = [
                 "reason": "Ticket 7",
             },
         ),
-        "/client/authorization/update/",
+        "/auth/token/update",
         phases=4,
         admin=True,
     ),
@@ -196,7 +199,10 @@ def test_a_fault_gets_a_clear_answer_in_time_and_nothing_is_claimed_done(
         assert response.status_code == 302
         notes = [str(m) for m in get_messages(response.wsgi_request)]
         assert not any(n.startswith("Disconnected:") for n in notes)
-        assert any(n.startswith("Could not disconnect:") for n in notes)
+        # Silence or a garbled answer may come after Authlete acted: that is not "failed".
+        unknown = fault.name in ("hang", "reset", "malformed")
+        expected = "Could not confirm:" if unknown else "Could not disconnect:"
+        assert any(n.startswith(expected) for n in notes)
     else:
         assert response.status_code in (502, 503)
         assert any(text in html for text in FRIENDLY)
@@ -214,7 +220,9 @@ def test_a_fault_gets_a_clear_answer_in_time_and_nothing_is_claimed_done(
         assert not any(op.write_path in path for _, path in calls)
     else:
         _assert_write_not_repeated_unsafely(calls, fault, op, settings.AUTHLETE_MAX_RETRIES)
-        assert AuditEvent.objects.filter(outcome="failed").exists()
+        # An error answer proves the change failed; silence or garble leaves it unknown.
+        unknown = fault.name in ("hang", "reset", "malformed")
+        assert AuditEvent.objects.filter(outcome="unknown" if unknown else "failed").exists()
 
 
 def _assert_reads_retried_as_safe(calls: Counter[tuple[str, str]], fault: Fault, retries: int):
@@ -305,14 +313,15 @@ def test_a_write_that_timed_out_is_audited_as_a_timeout_and_never_as_done(world:
     assert response.status_code == 503
     assert "taking too long" in response.content.decode()
     event = AuditEvent.objects.get()
-    assert event.outcome == "failed" and event.detail.startswith("timeout:")
+    assert event.outcome == "unknown" and event.detail.startswith("timeout:")
     deliveries = [r for r in world.sandbox.requests() if "/authorization/delete/" in r["path"]]
     assert len(deliveries) == 1
     _wait_for(lambda: world.client_id not in world.sandbox.authorized_client_ids("john"))
 
 
 def test_a_write_that_timed_out_does_not_claim_that_nothing_changed(world: World):
-    world.sandbox.fault("latency", path="/client/authorization/update/", delayMs=600)
+    # Inkwell Notes' tokens hold different scopes: each is narrowed on its own.
+    world.sandbox.fault("latency", path="/auth/token/update", delayMs=600)
     response = world.john_client.post(
         reverse("connected_apps:narrow", args=[world.client_id]), {"keep": [world.scopes[0]]}
     )
