@@ -1,0 +1,227 @@
+"""The connected-app journeys in every Authlete mode that matters: the portal is right in each.
+
+The sandbox models what the real service does (docs/authlete-behaviours.md), including what
+nobody knows yet, as modes. Each journey runs here under the documented defaults and under the
+other readings, and checks Authlete's own state afterwards, not only what the page says.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+import authlete_sandbox
+from authlete_sandbox import seed as demo
+from connected_apps.models import AuditEvent
+from tests.conftest import Sandbox
+
+pytestmark = pytest.mark.django_db
+
+DOCUMENTED = {
+    "token_list_cap": 20,
+    "server": "shared",
+    "refresh_scopes": "stay",
+    "scope_filtering": True,
+    "v2_owner_credentials": True,
+    "unknown_id": 404,
+    "token_list": "available",
+}
+MODES = {
+    "documented defaults": {},
+    "dedicated server, refresh scopes follow": {"server": "dedicated", "refresh_scopes": "follow"},
+    "unknown ids answered 400": {"unknown_id": 400},
+    "API v2 with owner credentials": {"api": "v2"},
+}
+NOTES = demo.INKWELL_NOTES
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(params=list(MODES), ids=list(MODES))
+def mode(request: Any, sandbox: Sandbox, settings: Any) -> str:
+    changes = dict(MODES[request.param])
+    if changes.pop("api", "v3") == "v2":
+        settings.AUTHLETE_API_VERSION = "v2"
+        settings.AUTHLETE_API_KEY = authlete_sandbox.API_KEY
+        settings.AUTHLETE_API_SECRET = authlete_sandbox.API_SECRET
+        settings.AUTHLETE_SERVICE_OWNER_API_KEY = authlete_sandbox.OWNER_API_KEY
+        settings.AUTHLETE_SERVICE_OWNER_API_SECRET = authlete_sandbox.OWNER_API_SECRET
+    sandbox.modes(**{**DOCUMENTED, **changes})
+    return request.param
+
+
+def _tokens(sandbox: Sandbox, client_id: int = NOTES) -> list[dict[str, Any]]:
+    return list(sandbox.token_state(demo.SUBJECT_JOHN, client_id).values())
+
+
+def _held(tokens: list[dict[str, Any]]) -> set[str]:
+    return {s for t in tokens for s in (*t["scopes"], *(t.get("refreshTokenScopes") or []))}
+
+
+def test_the_list_shows_every_app(mode, john_client, sandbox, johns_apps):
+    html = john_client.get(reverse("connected_apps:list")).content.decode()
+    assert f"{len(johns_apps)} connected apps" in html
+    assert sandbox.client_name(johns_apps[0]) in html
+
+
+def test_the_details_page_shows_the_app_and_its_tokens(mode, john_client, sandbox):
+    # More tokens than one window of the token list holds: the page reads them all.
+    for _ in range(21):
+        sandbox.authorize(clientId=NOTES, subject=demo.SUBJECT_JOHN, scopes=["openid"])
+    response = john_client.get(reverse("connected_apps:detail", args=[NOTES]))
+    assert response.status_code == 200
+    assert response.context["detail"].app.token_count == len(_tokens(sandbox)) >= 23
+
+
+def test_an_unknown_app_is_not_found_not_an_error(mode, john_client):
+    response = john_client.get(reverse("connected_apps:detail", args=[99_999_999_999]))
+    assert response.status_code == 404
+
+
+def test_narrowing_never_gives_any_token_a_scope_it_did_not_hold(mode, john_client, sandbox):
+    before = {t["accessTokenHash"]: set(t["scopes"]) for t in _tokens(sandbox)}
+    held = _held(_tokens(sandbox))
+    keep = ["openid", "files.read"]
+    removed = held - set(keep)
+    response = john_client.post(reverse("connected_apps:narrow", args=[NOTES]), {"keep": keep})
+    assert response.status_code == 302
+    after = _tokens(sandbox)
+    for token in after:
+        assert set(token["scopes"]) <= before[token["accessTokenHash"]] - removed
+        assert not set(token.get("refreshTokenScopes") or []) & removed
+    event = AuditEvent.objects.get(action="narrow")
+    assert event.outcome == "success"
+    assert set(event.values_before["tokens"]) == {h[:16] for h in before}
+    page = john_client.get(response["Location"]).content.decode()
+    assert "now has only the permissions you kept" in page or "had to be disconnected" in page
+
+
+def test_narrowing_with_htmx_shows_what_authlete_now_holds(mode, john_client, sandbox):
+    response = john_client.post(
+        reverse("connected_apps:narrow", args=[NOTES]), {"keep": ["openid", "profile"]}, **HTMX
+    )
+    assert response.status_code == 200
+    held = _held(_tokens(sandbox))
+    assert held <= {"openid", "profile"}
+    if held:
+        assert set(response.context["app"].scopes) == held
+
+
+def test_disconnecting_ends_every_token_and_is_confirmed(mode, john_client, sandbox):
+    response = john_client.post(reverse("connected_apps:revoke", args=[NOTES]))
+    assert response.status_code == 302
+    assert _tokens(sandbox) == []
+    assert NOTES not in sandbox.authorized_client_ids(demo.SUBJECT_JOHN)
+    assert AuditEvent.objects.get(action="revoke").outcome == "success"
+
+
+def test_disconnecting_everything_reports_each_app(mode, john_client, sandbox, johns_apps):
+    response = john_client.post(reverse("connected_apps:revoke_all"), {"confirm": "on"})
+    assert response.status_code == 302
+    assert sandbox.authorized_client_ids(demo.SUBJECT_JOHN) == []
+    outcomes = AuditEvent.objects.filter(action="revoke").values_list("outcome", flat=True)
+    assert sorted(outcomes) == ["success"] * len(johns_apps)
+
+
+def test_ending_one_token_keeps_the_others(mode, john_client, sandbox):
+    issued = sandbox.authorize(clientId=NOTES, subject=demo.SUBJECT_JOHN, scopes=["openid"])
+    others = {t["accessTokenHash"] for t in _tokens(sandbox)} - {issued["accessTokenHash"]}
+    url = reverse("connected_apps:token_end", args=[NOTES, issued["accessTokenHash"][:16]])
+    assert john_client.post(url).status_code == 302
+    assert {t["accessTokenHash"] for t in _tokens(sandbox)} == others
+
+
+def test_staff_narrowing_never_widens_either(mode, support_client, john, sandbox):
+    before = {t["accessTokenHash"]: set(t["scopes"]) for t in _tokens(sandbox)}
+    removed = _held(_tokens(sandbox)) - {"openid", "files.read"}
+    response = support_client.post(
+        reverse("admin:staff_app_narrow", args=[john.pk, NOTES]),
+        {f"app{NOTES}-keep": ["openid", "files.read"], "reason": "Asked by phone"},
+    )
+    assert response.status_code == 302
+    for token in _tokens(sandbox):
+        assert set(token["scopes"]) <= before[token["accessTokenHash"]] - removed
+        assert not set(token.get("refreshTokenScopes") or []) & removed
+    event = AuditEvent.objects.get(action="narrow")
+    assert (event.outcome, event.on_behalf, event.reason) == ("success", True, "Asked by phone")
+
+
+# --- What only some modes show --------------------------------------------------------------
+
+
+def test_refresh_scopes_that_stay_wide_end_their_tokens_and_the_person_is_told(
+    john_client, sandbox
+):
+    sandbox.modes(**DOCUMENTED)
+    response = john_client.post(
+        reverse("connected_apps:narrow", args=[NOTES]), {"keep": ["openid", "files.read"]}
+    )
+    page = john_client.get(response["Location"]).content.decode()
+    # Both of john's tokens carry refresh tokens whose scopes an update leaves as issued.
+    assert _tokens(sandbox) == []
+    assert "had to be disconnected" in page
+    event = AuditEvent.objects.get(action="narrow")
+    assert event.values_after["ended_tokens"] == 2
+    activity = john_client.get(reverse("connected_apps:activity")).content.decode()
+    assert "had to end so that it cannot regain" in activity
+
+
+def test_a_token_that_cannot_read_clients_costs_cards_their_logos_not_the_page(
+    john_client, sandbox, settings, johns_apps
+):
+    settings.AUTHLETE_SERVICE_TOKEN = authlete_sandbox.LIMITED_TOKEN
+    response = john_client.get(reverse("connected_apps:list"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert sandbox.client_name(johns_apps[0]) in html
+    assert "/_sandbox/logos/" not in html
+
+
+def test_v2_without_owner_credentials_shows_scope_names_instead_of_failing(
+    john_client, sandbox, settings
+):
+    sandbox.modes(v2_owner_credentials=True)
+    settings.AUTHLETE_API_VERSION = "v2"
+    settings.AUTHLETE_API_KEY = authlete_sandbox.API_KEY
+    settings.AUTHLETE_API_SECRET = authlete_sandbox.API_SECRET
+    response = john_client.get(reverse("connected_apps:detail", args=[NOTES]))
+    assert response.status_code == 200
+    assert "files.read" in response.content.decode()
+
+
+def test_an_unknown_outcome_is_settled_by_the_next_read(john_client, sandbox, settings):
+    # Authlete acts on the disconnect, but its answer comes after the read timeout.
+    settings.AUTHLETE_READ_TIMEOUT = 0.3
+    settings.AUTHLETE_DEADLINE = 1.0
+    sandbox.fault("latency", path="/client/authorization/delete/", delayMs=600)
+    response = john_client.post(reverse("connected_apps:revoke", args=[NOTES]))
+    assert "could not confirm whether your change was made" in response.content.decode()
+    assert AuditEvent.objects.get().outcome == "unknown"
+    sandbox.clear_faults()
+    # The sandbox finishes the delayed delete; then the person opens the list.
+    deadline = time.monotonic() + 3
+    while NOTES in sandbox.authorized_client_ids(demo.SUBJECT_JOHN) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    john_client.get(reverse("connected_apps:list"))
+    settled = AuditEvent.objects.get(settles__isnull=False)
+    assert (settled.outcome, settled.detail) == ("success", "Later confirmed: done.")
+    activity = john_client.get(reverse("connected_apps:activity")).content.decode()
+    assert "Confirmed later" in activity
+
+
+def test_an_unknown_outcome_that_did_not_happen_is_settled_as_not_done(
+    john_client, sandbox, settings
+):
+    settings.AUTHLETE_READ_TIMEOUT = 0.3
+    settings.AUTHLETE_DEADLINE = 1.0
+    sandbox.fault("hang", path="/client/authorization/delete/")
+    john_client.post(reverse("connected_apps:revoke", args=[NOTES]))
+    sandbox.clear_faults()
+    john_client.get(reverse("connected_apps:list"))
+    settled = AuditEvent.objects.get(settles__isnull=False)
+    assert (settled.outcome, settled.detail) == ("failed", "Later confirmed: not done.")
+    assert NOTES in sandbox.authorized_client_ids(demo.SUBJECT_JOHN)
+    activity = john_client.get(reverse("connected_apps:activity")).content.decode()
+    assert "Not done — confirmed later" in activity
