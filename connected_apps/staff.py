@@ -39,6 +39,7 @@ from connected_apps.services.audit import Actor, audit_event_list
 from connected_apps.services.errors import (
     ChangeInProgress,
     ChangeNotConfirmed,
+    NarrowingUnavailable,
     NotYours,
     OutcomeUnknown,
     ScopeChangeRefused,
@@ -168,6 +169,11 @@ def _staff_change_view(action: _Action, *, trouble_as_page: bool) -> Callable[..
             done = action(request, subject, actor, client_id=client_id, **ids)
         except NotYours:
             raise Http404 from None
+        except NarrowingUnavailable:
+            messages.error(
+                request,
+                _("This service does not let us read tokens, so permissions cannot be removed."),
+            )
         except ScopeChangeRefused:
             messages.error(request, _("These permissions changed meanwhile. Please choose again."))
         except TokenChangeRefused:
@@ -202,6 +208,9 @@ def _staff_change_view(action: _Action, *, trouble_as_page: bool) -> Callable[..
 @_staff_change(trouble_as_page=True)
 def app_narrow(request: HttpRequest, subject: str, actor: Actor, *, client_id: int) -> str:
     app = apps.connected_app_get(subject=subject, client_id=client_id)
+    if not app.permissions_known:
+        # Refused and audited by the use case; nothing is sent to Authlete.
+        narrow.connected_app_narrow(subject=subject, client_id=client_id, keep=[], actor=actor)
     form = _valid_form(request, NarrowForm, app=app, prefix=f"app{app.client_id}")
     if form is None:
         return ""

@@ -37,6 +37,10 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 .venv/bin/python manage.py authlete_check
+# The sandbox starts in the real service's documented default modes; the banner names them.
+modes=$(.venv/bin/python -c 'import json, sys, urllib.request
+modes = json.load(urllib.request.urlopen(sys.argv[1] + "/_sandbox/modes", timeout=5))
+print(", ".join(f"{k}={v}" for k, v in sorted(modes.items())))' "$AUTHLETE_BASE_URL" 2>/dev/null || echo "unknown")
 
 .venv/bin/gunicorn portal.wsgi --bind "127.0.0.1:$PORT" --workers 2 --threads 4 \
   --access-logfile - --log-level warning &
@@ -46,6 +50,8 @@ cat <<MSG
 
   Connected apps portal: http://127.0.0.1:$PORT/
   Authlete sandbox:      $AUTHLETE_BASE_URL
+  Sandbox modes:         $modes
+                         (Authlete's documented defaults; see docs/authlete-behaviours.md)
 
   Sign in as (username / password):
     john   / demo-john     14 connected apps, more than one page

@@ -12,9 +12,15 @@ from django.conf import settings
 
 from connected_apps import authlete
 from connected_apps.services import reads
-from connected_apps.services.errors import AppNotConnected
+from connected_apps.services.errors import AppNotConnected, TokensUnreadable
 from connected_apps.services.settle import settle_unknown
-from connected_apps.services.types import AppDetail, AppPage, ConnectedApp
+from connected_apps.services.types import (
+    AppDetail,
+    AppPage,
+    ConnectedApp,
+    Permission,
+    TokenSummary,
+)
 
 
 def connected_app_list(*, subject: str, page: int = 1, query: str = "") -> AppPage:
@@ -72,24 +78,49 @@ def connected_app_names(*, subject: str) -> list[str]:
 
 def connected_app_detail(*, subject: str, client_id: int) -> AppDetail:
     settle_unknown(subject=subject)
-    details, (tokens, listed), granted = reads.fan_out(
-        lambda call: call(),
-        [
-            lambda: reads.client_details_or_refusal(client_id),
-            lambda: reads.tokens_and_client(subject, client_id),
-            lambda: reads.granted_scopes(subject, client_id),
-        ],
-    )
+    try:
+        details, (tokens, listed), granted = reads.fan_out(
+            lambda call: call(),
+            [
+                lambda: reads.client_details_or_refusal(client_id),
+                lambda: reads.tokens_and_client(subject, client_id),
+                lambda: reads.granted_scopes(subject, client_id),
+            ],
+        )
+    except TokensUnreadable:
+        return _detail_without_tokens(subject, client_id)
     if not tokens:
         raise AppNotConnected(client_id)
     if not isinstance(details, authlete.ClientDetails):
         details = reads.details_from_summary(listed, client_id)
     now = datetime.now(UTC)
+    return _detail(
+        reads.build_app(details, tokens),
+        granted,
+        tuple(reads.token_summary(t, now) for t in tokens),
+    )
+
+
+def _detail_without_tokens(subject: str, client_id: int) -> AppDetail:
+    """Who the app is and, where the service remembers it, what the person agreed to."""
+    app = connected_app_get(subject=subject, client_id=client_id)
+    return _detail(app, reads.granted_scopes(subject, client_id), ())
+
+
+def _detail(
+    app: ConnectedApp,
+    granted: authlete.GrantedScopes | None,
+    tokens: tuple[TokenSummary, ...],
+) -> AppDetail:
+    def words(scopes: tuple[str, ...] | None) -> tuple[Permission, ...] | None:
+        return reads.permissions(scopes) if scopes is not None else None
+
     return AppDetail(
-        app=reads.build_app(details, tokens),
-        latest_granted=reads.permissions(granted.latest) if granted.latest is not None else None,
-        merged_granted=reads.permissions(granted.merged) if granted.merged is not None else None,
-        tokens=tuple(reads.token_summary(t, now) for t in tokens),
+        app=app,
+        latest_granted=words(granted.latest) if granted else None,
+        merged_granted=words(granted.merged) if granted else None,
+        tokens=tokens,
+        consent_known=granted is not None,
     )
 
 

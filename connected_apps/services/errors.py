@@ -35,6 +35,15 @@ class TokenChangeRefused(ChangeRefused):
     """The change asked of one token is not allowed (scopes or expiry)."""
 
 
+class TokensUnreadable(PortalError):
+    """This Authlete service does not let the portal list tokens (a plan without the token
+    list, or a token without the right): what each app may do cannot be read."""
+
+
+class NarrowingUnavailable(ChangeRefused):
+    """Removing single permissions needs the token list; without it the write would be blind."""
+
+
 class ChangeInProgress(PortalError):
     """Another change to this person's app is still running; nothing was done."""
 

@@ -15,13 +15,15 @@ from typing import NoReturn
 from connected_apps import authlete
 from connected_apps.models import AuditEvent
 from connected_apps.services import reads
-from connected_apps.services.apps import forget_consent
+from connected_apps.services.apps import connected_app_get, forget_consent
 from connected_apps.services.audit import Actor, audit_event_record, outcome_of
 from connected_apps.services.errors import (
     AppNotConnected,
     ChangeNotConfirmed,
+    NarrowingUnavailable,
     OutcomeUnknown,
     ScopeChangeRefused,
+    TokensUnreadable,
 )
 from connected_apps.services.locks import app_lock
 from connected_apps.services.rules import (
@@ -40,7 +42,10 @@ def connected_app_narrow(
     """Keep only ``keep`` of the app's permissions: a strict, non-empty subset of what it holds
     now, checked against a fresh read while no other change to this app can run."""
     with app_lock(subject, client_id):
-        tokens, listed = reads.tokens_and_client(subject, client_id)
+        try:
+            tokens, listed = reads.tokens_and_client(subject, client_id)
+        except TokensUnreadable:
+            _refuse_blind(subject, client_id, keep, actor)
         if not tokens:
             raise AppNotConnected(client_id)
         details = reads.client_display(client_id, listed)
@@ -61,6 +66,16 @@ def connected_app_narrow(
         if not tokens_now:
             return NarrowResult(app=None, ended_tokens=ended)
         return NarrowResult(app=reads.build_app(details, tokens_now), ended_tokens=ended)
+
+
+def _refuse_blind(subject: str, client_id: int, keep: Sequence[str], actor: Actor) -> NoReturn:
+    """Without the token list no narrowing can be checked or verified: refuse, never send."""
+    app = connected_app_get(subject=subject, client_id=client_id)
+    _Recorder(actor, subject, app, keep).write(
+        AuditEvent.Outcome.REFUSED,
+        detail="This service does not let the portal read tokens; nothing was sent.",
+    )
+    raise NarrowingUnavailable(client_id)
 
 
 class _Recorder:

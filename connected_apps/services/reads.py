@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.core.cache import cache
 from django.utils import translation
 
 from connected_apps import authlete
+from connected_apps.services.errors import TokensUnreadable
 from connected_apps.services.types import ConnectedApp, Permission, TokenSummary
 
 # Authlete documents no maximum window for the authorized-clients list; 100 is what a
@@ -27,6 +29,10 @@ _TOKEN_WINDOW = 20
 # A service whose scopes cannot be read (v2 without owner credentials, a token without view
 # rights) is not asked again on every page for this long; pages show scope names meanwhile.
 _SCOPES_UNREADABLE_SECONDS = 60
+# A service that refuses the token list ("not available for free plan users yet", Authlete's
+# page for /auth/token/get/list) is not asked again for this long.
+_TOKENS_REFUSED_KEY = "authlete:token-list-refused"
+_TOKENS_REFUSED_SECONDS = 600
 # Per-app calls of one page run at once; a page never holds more apps than this pool serves.
 _executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="authlete")
 _SERVICE_CACHE_KEY = "authlete:service"
@@ -70,13 +76,21 @@ def all_tokens(subject: str, client_id: int) -> list[authlete.TokenInfo]:
 def tokens_and_client(
     subject: str, client_id: int
 ) -> tuple[list[authlete.TokenInfo], authlete.ClientSummary | None]:
-    """Every token of the pair, and what the token list says of the client (its name)."""
+    """Every token of the pair, and what the token list says of the client (its name).
+
+    Raises TokensUnreadable where the service refuses the token list.
+    """
+    if token_list_refused():
+        raise TokensUnreadable(client_id)
     client = authlete.get_client()
     try:
         first = client.token_list(subject=subject, client_id=client_id, start=0, end=_TOKEN_WINDOW)
     except authlete.AuthleteRejected as exc:
         if is_unknown_id(exc):
             return [], None
+        if exc.status == 403:
+            cache.set(_TOKENS_REFUSED_KEY, True, _TOKENS_REFUSED_SECONDS)
+            raise TokensUnreadable(client_id) from exc
         raise
     starts = range(_TOKEN_WINDOW, first.total_count, _TOKEN_WINDOW)
     pages = fan_out(
@@ -89,6 +103,11 @@ def tokens_and_client(
     # Authlete answers for the subject asked; anything else is not this person's.
     mine = [t for t in tokens if t.subject == subject and t.client_id == client_id]
     return mine, first.client
+
+
+def token_list_refused() -> bool:
+    """Whether this service was seen refusing the token list lately."""
+    return bool(cache.get(_TOKENS_REFUSED_KEY))
 
 
 def is_unknown_id(exc: authlete.AuthleteError) -> bool:
@@ -168,12 +187,14 @@ def forget_client_details(client_id: int) -> None:
     cache.delete(_client_cache_key(client_id))
 
 
-def granted_scopes(subject: str, client_id: int) -> authlete.GrantedScopes:
+def granted_scopes(subject: str, client_id: int) -> authlete.GrantedScopes | None:
+    """The remembered consent, or None where the service will not show it."""
     try:
         return authlete.get_client().granted_scopes_get(client_id=client_id, subject=subject)
     except authlete.AuthleteRejected:
-        # Remembered consent is a feature of dedicated Authlete servers; without it, say nothing.
-        return authlete.GrantedScopes(latest=None, merged=None, modified_at=None)
+        # Remembered consent is a feature of dedicated Authlete servers (shared ones answer 403);
+        # without it the page says nothing about consent rather than "none is remembered".
+        return None
 
 
 def localized(default: str, options: Sequence[authlete.LocalizedText]) -> str:
@@ -210,11 +231,16 @@ def apps_for(
     """
     summaries = [c if isinstance(c, authlete.ClientSummary) else None for c in clients]
     ids = [c.client_id if isinstance(c, authlete.ClientSummary) else int(c) for c in clients]
+    if token_list_refused():
+        return _apps_without_tokens(subject, ids, summaries)
     calls: list[Callable[[], object]] = [
         lambda cid=cid: client_details_or_refusal(cid) for cid in ids
     ]
     calls += [lambda cid=cid: tokens_and_client(subject, cid) for cid in ids]
-    results = fan_out(lambda call: call(), calls)
+    try:
+        results = fan_out(lambda call: call(), calls)
+    except TokensUnreadable:
+        return _apps_without_tokens(subject, ids, summaries)
     count = len(ids)
     apps: list[ConnectedApp | None] = []
     for cid, summary, details, (tokens, listed) in zip(
@@ -227,6 +253,38 @@ def apps_for(
             details = details_from_summary(summary or listed, cid)
         apps.append(build_app(details, tokens))
     return apps
+
+
+def listed_client(subject: str, client_id: int) -> authlete.ClientSummary | None:
+    """The client as the subject's authorized-clients list shows it, or None if not listed.
+
+    Without the token list, this listing is the only proof that an app is the person's.
+    """
+    return next((s for s in all_authorized_clients(subject) if s.client_id == client_id), None)
+
+
+def _apps_without_tokens(
+    subject: str, ids: list[int], summaries: list[authlete.ClientSummary | None]
+) -> list[ConnectedApp | None]:
+    """Cards from the listing and the clients' metadata alone: who each app is, not what it
+    may do."""
+    if any(summary is None for summary in summaries):
+        listed = {s.client_id: s for s in all_authorized_clients(subject)}
+        summaries = [listed.get(cid) for cid in ids]
+    details = fan_out(client_details_or_refusal, ids)
+    return [
+        unread_app(d if isinstance(d, authlete.ClientDetails) else details_from_summary(s, cid))
+        if s is not None
+        else None
+        for cid, s, d in zip(ids, summaries, details, strict=True)
+    ]
+
+
+def unread_app(details: authlete.ClientDetails) -> ConnectedApp:
+    """An app whose tokens cannot be read: its identity and links, nothing it may do."""
+    return replace(
+        build_app(details, []), permissions=(), long_lived=False, permissions_known=False
+    )
 
 
 def client_details_or_refusal(

@@ -13,7 +13,7 @@ from connected_apps.models import AuditEvent
 from connected_apps.services import reads
 from connected_apps.services.apps import connected_app_get, forget_consent
 from connected_apps.services.audit import Actor, audit_event_record, outcome_of
-from connected_apps.services.errors import ChangeNotConfirmed, OutcomeUnknown
+from connected_apps.services.errors import ChangeNotConfirmed, OutcomeUnknown, TokensUnreadable
 from connected_apps.services.locks import app_lock
 from connected_apps.services.types import ConnectedApp, RevokeReport
 
@@ -76,9 +76,12 @@ def _revoke_upstream(subject: str, app: ConnectedApp) -> _Revoked:
 
 
 def _confirm(subject: str, result: _Revoked) -> _Revoked:
-    """Read the app's tokens back: none may be left."""
+    """Read the app's tokens back: none may be left (without the token list: not listed)."""
     try:
-        left = reads.all_tokens(subject, result.app.client_id)
+        try:
+            left = reads.all_tokens(subject, result.app.client_id)
+        except TokensUnreadable:
+            left = reads.listed_client(subject, result.app.client_id)
     except authlete.AuthleteError as exc:
         return _with(result, AuditEvent.Outcome.UNKNOWN, exc, "Could not read the app back.")
     if left:

@@ -6,6 +6,7 @@ from connected_apps import authlete
 from connected_apps.models import AuditEvent
 from connected_apps.services import reads
 from connected_apps.services.audit import audit_event_settle, unsettled_events
+from connected_apps.services.errors import TokensUnreadable
 from connected_apps.services.rules import holds_any
 
 
@@ -21,6 +22,9 @@ def settle_unknown(*, subject: str) -> None:
     client_ids = sorted({event.client_id for event in events})
     try:
         held = reads.fan_out(lambda cid: reads.all_tokens(subject, cid), client_ids)
+    except TokensUnreadable:
+        _settle_by_listing(subject, events)
+        return
     except authlete.AuthleteError:
         return
     tokens_of = dict(zip(client_ids, held, strict=True))
@@ -28,6 +32,17 @@ def settle_unknown(*, subject: str) -> None:
         done = _done(event, tokens_of[event.client_id])
         if done is not None:
             audit_event_settle(event, done=done)
+
+
+def _settle_by_listing(subject: str, events: list[AuditEvent]) -> None:
+    """Without the token list only a disconnect can be told: is the app still listed?"""
+    try:
+        listed = {s.client_id for s in reads.all_authorized_clients(subject)}
+    except authlete.AuthleteError:
+        return
+    for event in events:
+        if event.action == AuditEvent.Action.REVOKE:
+            audit_event_settle(event, done=event.client_id not in listed)
 
 
 def _done(event: AuditEvent, tokens: list[authlete.TokenInfo]) -> bool | None:

@@ -19,6 +19,7 @@ from connected_apps.services.errors import (
     AppNotConnected,
     TokenChangeRefused,
     TokenNotFound,
+    TokensUnreadable,
     TokenUpdateFailed,
 )
 from connected_apps.services.rules import (
@@ -31,8 +32,11 @@ from connected_apps.services.types import AppDetail, OwnedToken
 
 
 def token_list(*, subject: str, client_ids: Sequence[int]) -> dict[int, list[authlete.TokenInfo]]:
-    """The subject's tokens of each client, fetched at once."""
-    lists = reads.fan_out(lambda cid: reads.all_tokens(subject, cid), client_ids)
+    """The subject's tokens of each client, fetched at once; none where tokens are unreadable."""
+    try:
+        lists = reads.fan_out(lambda cid: reads.all_tokens(subject, cid), client_ids)
+    except TokensUnreadable:
+        return {cid: [] for cid in client_ids}
     return dict(zip(client_ids, lists, strict=True))
 
 
@@ -41,13 +45,17 @@ def token_get(*, subject: str, client_id: int, token_hash: str) -> OwnedToken:
 
     A unique prefix of at least TOKEN_REF_LENGTH characters names a token as well as its hash.
     """
-    details, tokens = reads.fan_out(
-        lambda call: call(),
-        [
-            lambda: reads.client_details_or_none(client_id),
-            lambda: reads.all_tokens(subject, client_id),
-        ],
-    )
+    try:
+        details, tokens = reads.fan_out(
+            lambda call: call(),
+            [
+                lambda: reads.client_details_or_none(client_id),
+                lambda: reads.all_tokens(subject, client_id),
+            ],
+        )
+    except TokensUnreadable:
+        # No token can be shown to be this person's: the same answer as an unknown one.
+        raise TokenNotFound(token_hash) from None
     exact = [t for t in tokens if token_hash and t.access_token_hash == token_hash]
     prefixed = [
         t

@@ -36,6 +36,8 @@ class ConnectedApp:
     last_used_at: datetime | None
     long_lived: bool
     token_count: int
+    # False where the service does not let the portal read tokens: no permissions, no dates.
+    permissions_known: bool = True
 
     @property
     def scopes(self) -> tuple[str, ...]:
@@ -53,6 +55,10 @@ class AppPage:
     page_count: int
     total_count: int
     query: str
+
+    @property
+    def permissions_known(self) -> bool:
+        return all(app.permissions_known for app in self.apps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +82,8 @@ class AppDetail:
     latest_granted: tuple[Permission, ...] | None
     merged_granted: tuple[Permission, ...] | None
     tokens: tuple[TokenSummary, ...]
+    # False where the service keeps no remembered consent we may read (shared servers: 403).
+    consent_known: bool = True
 
     @property
     def active_tokens(self) -> tuple[TokenSummary, ...]:

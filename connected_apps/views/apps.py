@@ -18,7 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from connected_apps.forms import NarrowForm, RevokeAllForm
 from connected_apps.services import apps, narrow, revoke
 from connected_apps.services.audit import audit_event_list
-from connected_apps.services.errors import ScopeChangeRefused
+from connected_apps.services.errors import NarrowingUnavailable, ScopeChangeRefused
 from connected_apps.services.types import ConnectedApp, NarrowResult
 from connected_apps.views.common import (
     HtmxHttpRequest,
@@ -68,6 +68,14 @@ def app_detail(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpRe
 @writes_rate_limited
 def app_narrow(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpResponse:
     app = apps.connected_app_get(subject=subject, client_id=client_id)
+    if not app.permissions_known:
+        # Not offered here; a crafted request is refused (and, when posted, audited) by the
+        # use case, and nothing is sent to Authlete.
+        if request.method == "POST":
+            narrow.connected_app_narrow(
+                subject=subject, client_id=client_id, keep=[], actor=actor_for(request)
+            )
+        raise NarrowingUnavailable(client_id)
     form = NarrowForm(request.POST if request.method == "POST" else None, app=app)
     if request.method == "POST" and form.is_valid():
         try:

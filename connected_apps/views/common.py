@@ -24,6 +24,7 @@ from connected_apps.services.audit import Actor
 from connected_apps.services.errors import (
     ChangeInProgress,
     ChangeNotConfirmed,
+    NarrowingUnavailable,
     NotYours,
     OutcomeUnknown,
 )
@@ -148,7 +149,12 @@ def _identity_required(
                     return not_found(request, str(not_yours))
                 except TooManyChanges:
                     return _too_many_changes(request, card_of)
-                except (ChangeInProgress, ChangeNotConfirmed, OutcomeUnknown) as exc:
+                except (
+                    ChangeInProgress,
+                    ChangeNotConfirmed,
+                    NarrowingUnavailable,
+                    OutcomeUnknown,
+                ) as exc:
                     return _change_trouble(request, exc, card_of)  # type: ignore[arg-type]
                 except authlete.AuthleteError as exc:
                     return error_response(request, exc, card_of=card_of)  # type: ignore[arg-type]
@@ -174,6 +180,14 @@ def _change_trouble(
     request: HtmxHttpRequest, exc: Exception, card_of: int | None
 ) -> TemplateResponse:
     """A change that was not (or not surely) done, in words that claim no more than we know."""
+    if isinstance(exc, NarrowingUnavailable):
+        message = _(
+            "This account service does not let us see what each app may do, so permissions "
+            "cannot be removed one by one. You can disconnect the app instead."
+        )
+        return _error_page(
+            request, {"message": message, "unchanged": True}, status=409, card_of=card_of
+        )
     if isinstance(exc, ChangeInProgress):
         message = _("Another change to this app is still in progress. Try again in a moment.")
         context: dict[str, object] = {"message": message, "unchanged": True}

@@ -225,3 +225,91 @@ def test_an_unknown_outcome_that_did_not_happen_is_settled_as_not_done(
     assert NOTES in sandbox.authorized_client_ids(demo.SUBJECT_JOHN)
     activity = john_client.get(reverse("connected_apps:activity")).content.decode()
     assert "Not done — confirmed later" in activity
+
+
+# --- A service that refuses the token list ---------------------------------------------------
+
+
+@pytest.fixture
+def no_token_list(sandbox: Sandbox) -> None:
+    sandbox.modes(**{**DOCUMENTED, "token_list": "refused"})
+
+
+def test_without_the_token_list_the_list_shows_every_app_and_says_why_once(
+    no_token_list, john_client, sandbox, johns_apps
+):
+    html = john_client.get(reverse("connected_apps:list")).content.decode()
+    assert f"{len(johns_apps)} connected apps" in html
+    assert html.count("does not let us see what each app may do") == 1
+    assert sandbox.client_name(johns_apps[0]) in html
+    assert "Remove permissions" not in html and "It can" not in html
+    assert html.count(">Disconnect</a>") == 10
+
+
+def test_without_the_token_list_details_show_who_the_app_is(no_token_list, john_client, sandbox):
+    response = john_client.get(reverse("connected_apps:detail", args=[NOTES]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert sandbox.client_name(NOTES) in html
+    assert "does not let us see what each app may do" in html
+    assert "Active access" not in html and "Remove permissions" not in html
+
+
+def test_without_the_token_list_an_app_not_listed_is_not_found(no_token_list, alice_client):
+    response = alice_client.get(reverse("connected_apps:detail", args=[demo.HARBOR_BACKUP]))
+    assert response.status_code == 404
+
+
+def test_without_the_token_list_disconnecting_works_and_is_confirmed(
+    no_token_list, john_client, sandbox
+):
+    response = john_client.post(reverse("connected_apps:revoke", args=[NOTES]))
+    assert response.status_code == 302
+    assert NOTES not in sandbox.authorized_client_ids(demo.SUBJECT_JOHN)
+    assert AuditEvent.objects.get(action="revoke").outcome == "success"
+
+
+def test_without_the_token_list_disconnecting_everything_works(
+    no_token_list, john_client, sandbox, johns_apps
+):
+    john_client.post(reverse("connected_apps:revoke_all"), {"confirm": "on"})
+    assert sandbox.authorized_client_ids(demo.SUBJECT_JOHN) == []
+    assert AuditEvent.objects.filter(action="revoke", outcome="success").count() == len(johns_apps)
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_without_the_token_list_removing_permissions_is_refused_and_never_sent(
+    no_token_list, john_client, sandbox, method
+):
+    sandbox.clear_requests()
+    url = reverse("connected_apps:narrow", args=[NOTES])
+    response = getattr(john_client, method)(url, {"keep": ["openid"]} if method == "post" else {})
+    assert response.status_code == 409
+    assert "cannot be removed one by one" in response.content.decode()
+    assert sandbox.writes() == []
+    if method == "post":
+        event = AuditEvent.objects.get()
+        assert (event.action, event.outcome) == ("narrow", "refused")
+
+
+def test_without_the_token_list_the_staff_console_offers_disconnect_only(
+    no_token_list, support_client, john, sandbox
+):
+    page = support_client.get(reverse("admin:staff_person_apps", args=[john.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "does not let the portal read tokens" in html
+    assert "Keep only the checked permissions" not in html
+    sandbox.clear_requests()
+    response = support_client.post(
+        reverse("admin:staff_app_narrow", args=[john.pk, NOTES]),
+        {f"app{NOTES}-keep": ["openid"], "reason": "Ticket 9"},
+        follow=True,
+    )
+    assert "permissions cannot be removed" in response.content.decode()
+    assert sandbox.writes() == []
+    assert AuditEvent.objects.get().outcome == "refused"
+    support_client.post(
+        reverse("admin:staff_app_revoke", args=[john.pk, NOTES]), {"reason": "Ticket 9"}
+    )
+    assert NOTES not in sandbox.authorized_client_ids(demo.SUBJECT_JOHN)
