@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 
 from connected_apps import authlete
-from connected_apps.services import reads
+from connected_apps.services import cards, reads
 from connected_apps.services.errors import AppNotConnected, TokensUnreadable
 from connected_apps.services.settle import settle_unknown
 from connected_apps.services.types import (
@@ -35,7 +35,7 @@ def connected_app_list(*, subject: str, page: int = 1, query: str = "") -> AppPa
         matches = [
             s
             for s in reads.all_authorized_clients(subject)
-            if needle in reads.localized(s.name, s.names).casefold()
+            if needle in cards.localized(s.name, s.names).casefold()
         ]
         total = len(matches)
         page, page_count = reads.clamp_page(page, total, size)
@@ -73,7 +73,7 @@ def connected_app_get(*, subject: str, client_id: int) -> ConnectedApp:
 
 def connected_app_names(*, subject: str) -> list[str]:
     """The names of all the subject's apps, from the listing alone (for confirmations)."""
-    return [reads.localized(s.name, s.names) for s in reads.all_authorized_clients(subject)]
+    return [cards.localized(s.name, s.names) for s in reads.all_authorized_clients(subject)]
 
 
 def connected_app_detail(*, subject: str, client_id: int) -> AppDetail:
@@ -92,12 +92,12 @@ def connected_app_detail(*, subject: str, client_id: int) -> AppDetail:
     if not tokens:
         raise AppNotConnected(client_id)
     if not isinstance(details, authlete.ClientDetails):
-        details = reads.details_from_summary(listed, client_id)
+        details = cards.details_from_summary(listed, client_id)
     now = datetime.now(UTC)
     return _detail(
-        reads.build_app(details, tokens),
+        cards.build_app(details, tokens),
         granted,
-        tuple(reads.token_summary(t, now) for t in tokens),
+        tuple(cards.token_summary(t, now) for t in tokens),
     )
 
 
@@ -113,7 +113,7 @@ def _detail(
     tokens: tuple[TokenSummary, ...],
 ) -> AppDetail:
     def words(scopes: tuple[str, ...] | None) -> tuple[Permission, ...] | None:
-        return reads.permissions(scopes) if scopes is not None else None
+        return cards.permissions(scopes) if scopes is not None else None
 
     return AppDetail(
         app=app,

@@ -14,7 +14,7 @@ from typing import NoReturn
 
 from connected_apps import authlete
 from connected_apps.models import AuditEvent
-from connected_apps.services import reads
+from connected_apps.services import cards, reads
 from connected_apps.services.apps import connected_app_get, forget_consent
 from connected_apps.services.audit import Actor, audit_event_record, outcome_of
 from connected_apps.services.errors import (
@@ -49,7 +49,7 @@ def connected_app_narrow(
         if not tokens:
             raise AppNotConnected(client_id)
         details = reads.client_display(client_id, listed)
-        app = reads.build_app(details, tokens)
+        app = cards.build_app(details, tokens)
         record = _Recorder(actor, subject, app, keep)
         if narrowing_problem(app.scopes, keep):
             record.write(AuditEvent.Outcome.REFUSED)
@@ -65,7 +65,7 @@ def connected_app_narrow(
         record.write(AuditEvent.Outcome.SUCCESS, ended=ended)
         if not tokens_now:
             return NarrowResult(app=None, ended_tokens=ended)
-        return NarrowResult(app=reads.build_app(details, tokens_now), ended_tokens=ended)
+        return NarrowResult(app=cards.build_app(details, tokens_now), ended_tokens=ended)
 
 
 def _refuse_blind(subject: str, client_id: int, keep: Sequence[str], actor: Actor) -> NoReturn:

@@ -9,16 +9,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
-from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import translation
 
 from connected_apps import authlete
+from connected_apps.services import cards
 from connected_apps.services.errors import TokensUnreadable
-from connected_apps.services.types import ConnectedApp, Permission, TokenSummary
+from connected_apps.services.types import ConnectedApp
 
 # Authlete documents no maximum window for the authorized-clients list; 100 is what a
 # production integration pages by (docs/authlete-behaviours.md).
@@ -26,16 +24,12 @@ _LISTING_WINDOW = 100
 # The token list answers an error past 20 tokens a call (Authlete KB, "Getting a list of issued
 # access tokens"), so it is always read in windows of 20.
 _TOKEN_WINDOW = 20
-# A service whose scopes cannot be read (v2 without owner credentials, a token without view
-# rights) is not asked again on every page for this long; pages show scope names meanwhile.
-_SCOPES_UNREADABLE_SECONDS = 60
 # A service that refuses the token list ("not available for free plan users yet", Authlete's
 # page for /auth/token/get/list) is not asked again for this long.
 _TOKENS_REFUSED_KEY = "authlete:token-list-refused"
 _TOKENS_REFUSED_SECONDS = 600
 # Per-app calls of one page run at once; a page never holds more apps than this pool serves.
 _executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="authlete")
-_SERVICE_CACHE_KEY = "authlete:service"
 
 
 def fan_out[T, R](function: Callable[[T], R], items: Iterable[T]) -> list[R]:
@@ -150,36 +144,7 @@ def client_display(
     try:
         return client_details(client_id)
     except authlete.AuthleteRejected:
-        return details_from_summary(summary, client_id)
-
-
-def details_from_summary(
-    summary: authlete.ClientSummary | None, client_id: int
-) -> authlete.ClientDetails:
-    return authlete.ClientDetails(
-        client_id=client_id,
-        alias=summary.alias if summary else "",
-        name=summary.name if summary else "",
-        names=summary.names if summary else (),
-        description=summary.description if summary else "",
-        descriptions=summary.descriptions if summary else (),
-        client_type=summary.client_type if summary else "",
-        logo_uri="",
-        logo_uris=(),
-        client_uri="",
-        client_uris=(),
-        policy_uri="",
-        policy_uris=(),
-        tos_uri="",
-        tos_uris=(),
-        developer="",
-        application_type="",
-        contacts=(),
-        redirect_uris=(),
-        dynamically_registered=False,
-        created_at=None,
-        modified_at=None,
-    )
+        return cards.details_from_summary(summary, client_id)
 
 
 def forget_client_details(client_id: int) -> None:
@@ -195,30 +160,6 @@ def granted_scopes(subject: str, client_id: int) -> authlete.GrantedScopes | Non
         # Remembered consent is a feature of dedicated Authlete servers (shared ones answer 403);
         # without it the page says nothing about consent rather than "none is remembered".
         return None
-
-
-def localized(default: str, options: Sequence[authlete.LocalizedText]) -> str:
-    """The text for the request's language: exact tag, then same language, then the default."""
-    language = (translation.get_language() or settings.LANGUAGE_CODE).lower()
-    primary = language.split("-")[0]
-    for option in options:
-        if option.tag.lower() == language and option.value:
-            return option.value
-    for option in options:
-        if option.tag.lower().split("-")[0] == primary and option.value:
-            return option.value
-    return default
-
-
-def permissions(scopes: Iterable[str]) -> tuple[Permission, ...]:
-    """Scopes in the words the service defines for them, the raw name where it defines none."""
-    definitions = _service_scopes()
-    result = []
-    for scope in scopes:
-        definition = definitions.get(scope)
-        text = localized(definition.description, definition.descriptions) if definition else ""
-        result.append(Permission(scope=scope, description=text or scope))
-    return tuple(result)
 
 
 def apps_for(
@@ -250,8 +191,8 @@ def apps_for(
             apps.append(None)
             continue
         if not isinstance(details, authlete.ClientDetails):
-            details = details_from_summary(summary or listed, cid)
-        apps.append(build_app(details, tokens))
+            details = cards.details_from_summary(summary or listed, cid)
+        apps.append(cards.build_app(details, tokens))
     return apps
 
 
@@ -273,18 +214,13 @@ def _apps_without_tokens(
         summaries = [listed.get(cid) for cid in ids]
     details = fan_out(client_details_or_refusal, ids)
     return [
-        unread_app(d if isinstance(d, authlete.ClientDetails) else details_from_summary(s, cid))
+        cards.unread_app(
+            d if isinstance(d, authlete.ClientDetails) else cards.details_from_summary(s, cid)
+        )
         if s is not None
         else None
         for cid, s, d in zip(ids, summaries, details, strict=True)
     ]
-
-
-def unread_app(details: authlete.ClientDetails) -> ConnectedApp:
-    """An app whose tokens cannot be read: its identity and links, nothing it may do."""
-    return replace(
-        build_app(details, []), permissions=(), long_lived=False, permissions_known=False
-    )
 
 
 def client_details_or_refusal(
@@ -298,74 +234,5 @@ def client_details_or_refusal(
         return exc
 
 
-def build_app(details: authlete.ClientDetails, tokens: list[authlete.TokenInfo]) -> ConnectedApp:
-    now = datetime.now(UTC)
-    scopes: dict[str, None] = {}
-    for token in tokens:
-        for scope in (*token.scopes, *token.refresh_token_scopes):
-            scopes.setdefault(scope, None)
-    created = [t.created_at for t in tokens if t.created_at]
-    used = [
-        t.last_refreshed_at or t.created_at for t in tokens if t.last_refreshed_at or t.created_at
-    ]
-    long_lived = "offline_access" in scopes or any(
-        t.refresh_token_hash
-        and (t.refresh_token_expires_at is None or t.refresh_token_expires_at > now)
-        for t in tokens
-    )
-    return ConnectedApp(
-        client_id=details.client_id,
-        name=localized(details.name, details.names) or str(details.client_id),
-        description=localized(details.description, details.descriptions),
-        developer=details.developer,
-        logo_uri=_safe_url(localized(details.logo_uri, details.logo_uris)),
-        client_uri=_safe_url(localized(details.client_uri, details.client_uris)),
-        policy_uri=_safe_url(localized(details.policy_uri, details.policy_uris)),
-        tos_uri=_safe_url(localized(details.tos_uri, details.tos_uris)),
-        permissions=permissions(scopes),
-        connected_at=min(created) if created else None,
-        last_used_at=max(used) if used else None,
-        long_lived=long_lived,
-        token_count=len(tokens),
-    )
-
-
-def token_summary(token: authlete.TokenInfo, now: datetime) -> TokenSummary:
-    access_live = token.access_token_expires_at is None or token.access_token_expires_at > now
-    refresh_live = bool(token.refresh_token_hash) and (
-        token.refresh_token_expires_at is None or token.refresh_token_expires_at > now
-    )
-    return TokenSummary(
-        access_token_hash=token.access_token_hash,
-        created_at=token.created_at,
-        expires_at=token.access_token_expires_at,
-        last_refreshed_at=token.last_refreshed_at,
-        refresh_expires_at=token.refresh_token_expires_at if token.refresh_token_hash else None,
-        scopes=token.scopes,
-        active=access_live or refresh_live,
-    )
-
-
 def _client_cache_key(client_id: int) -> str:
     return f"authlete:client:{client_id}"
-
-
-def _service_scopes() -> dict[str, authlete.ScopeDefinition]:
-    """The service's scope definitions; none when Authlete will not show them to us."""
-    scopes = cache.get(_SERVICE_CACHE_KEY)
-    if scopes is None:
-        try:
-            service = authlete.get_client().service_get()
-        except authlete.AuthleteRejected:
-            # v2 without the owner's credentials, or a token without service-view rights:
-            # scope names are still true, only less friendly.
-            cache.set(_SERVICE_CACHE_KEY, {}, _SCOPES_UNREADABLE_SECONDS)
-            return {}
-        scopes = {scope.name: scope for scope in service.scopes}
-        cache.set(_SERVICE_CACHE_KEY, scopes, settings.PORTAL_CLIENT_CACHE_SECONDS)
-    return scopes
-
-
-def _safe_url(url: str) -> str:
-    """Only http(s) links reach a page: a client's metadata is written by its developer."""
-    return url if url.lower().startswith(("https://", "http://")) else ""

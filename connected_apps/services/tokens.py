@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 
 from connected_apps import authlete
 from connected_apps.models import AuditEvent
-from connected_apps.services import reads
+from connected_apps.services import cards, reads
 from connected_apps.services.apps import connected_app_detail
 from connected_apps.services.audit import Actor, audit_event_record
 from connected_apps.services.errors import (
@@ -65,7 +65,7 @@ def token_get(*, subject: str, client_id: int, token_hash: str) -> OwnedToken:
     found = exact or prefixed
     if len(found) != 1:
         raise TokenNotFound(token_hash)
-    name = reads.localized(details.name, details.names) if details else ""
+    name = cards.localized(details.name, details.names) if details else ""
     return OwnedToken(client_id=client_id, app_name=name or str(client_id), token=found[0])
 
 

@@ -1,0 +1,152 @@
+"""Cards: what Authlete holds, turned into what a person reads.
+
+Client metadata and tokens become one ``ConnectedApp``; scope names become the words the
+service defines for them, in the request's language; links are kept only when they are http(s).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import translation
+
+from connected_apps import authlete
+from connected_apps.services.types import ConnectedApp, Permission, TokenSummary
+
+# A service whose scopes cannot be read (v2 without owner credentials, a token without view
+# rights) is not asked again on every page for this long; pages show scope names meanwhile.
+_SCOPES_UNREADABLE_SECONDS = 60
+_SERVICE_CACHE_KEY = "authlete:service"
+
+
+def details_from_summary(
+    summary: authlete.ClientSummary | None, client_id: int
+) -> authlete.ClientDetails:
+    return authlete.ClientDetails(
+        client_id=client_id,
+        alias=summary.alias if summary else "",
+        name=summary.name if summary else "",
+        names=summary.names if summary else (),
+        description=summary.description if summary else "",
+        descriptions=summary.descriptions if summary else (),
+        client_type=summary.client_type if summary else "",
+        logo_uri="",
+        logo_uris=(),
+        client_uri="",
+        client_uris=(),
+        policy_uri="",
+        policy_uris=(),
+        tos_uri="",
+        tos_uris=(),
+        developer="",
+        application_type="",
+        contacts=(),
+        redirect_uris=(),
+        dynamically_registered=False,
+        created_at=None,
+        modified_at=None,
+    )
+
+
+def localized(default: str, options: Sequence[authlete.LocalizedText]) -> str:
+    """The text for the request's language: exact tag, then same language, then the default."""
+    language = (translation.get_language() or settings.LANGUAGE_CODE).lower()
+    primary = language.split("-")[0]
+    for option in options:
+        if option.tag.lower() == language and option.value:
+            return option.value
+    for option in options:
+        if option.tag.lower().split("-")[0] == primary and option.value:
+            return option.value
+    return default
+
+
+def permissions(scopes: Iterable[str]) -> tuple[Permission, ...]:
+    """Scopes in the words the service defines for them, the raw name where it defines none."""
+    definitions = _service_scopes()
+    result = []
+    for scope in scopes:
+        definition = definitions.get(scope)
+        text = localized(definition.description, definition.descriptions) if definition else ""
+        result.append(Permission(scope=scope, description=text or scope))
+    return tuple(result)
+
+
+def unread_app(details: authlete.ClientDetails) -> ConnectedApp:
+    """An app whose tokens cannot be read: its identity and links, nothing it may do."""
+    return replace(
+        build_app(details, []), permissions=(), long_lived=False, permissions_known=False
+    )
+
+
+def build_app(details: authlete.ClientDetails, tokens: list[authlete.TokenInfo]) -> ConnectedApp:
+    now = datetime.now(UTC)
+    scopes: dict[str, None] = {}
+    for token in tokens:
+        for scope in (*token.scopes, *token.refresh_token_scopes):
+            scopes.setdefault(scope, None)
+    created = [t.created_at for t in tokens if t.created_at]
+    used = [
+        t.last_refreshed_at or t.created_at for t in tokens if t.last_refreshed_at or t.created_at
+    ]
+    long_lived = "offline_access" in scopes or any(
+        t.refresh_token_hash
+        and (t.refresh_token_expires_at is None or t.refresh_token_expires_at > now)
+        for t in tokens
+    )
+    return ConnectedApp(
+        client_id=details.client_id,
+        name=localized(details.name, details.names) or str(details.client_id),
+        description=localized(details.description, details.descriptions),
+        developer=details.developer,
+        logo_uri=_safe_url(localized(details.logo_uri, details.logo_uris)),
+        client_uri=_safe_url(localized(details.client_uri, details.client_uris)),
+        policy_uri=_safe_url(localized(details.policy_uri, details.policy_uris)),
+        tos_uri=_safe_url(localized(details.tos_uri, details.tos_uris)),
+        permissions=permissions(scopes),
+        connected_at=min(created) if created else None,
+        last_used_at=max(used) if used else None,
+        long_lived=long_lived,
+        token_count=len(tokens),
+    )
+
+
+def token_summary(token: authlete.TokenInfo, now: datetime) -> TokenSummary:
+    access_live = token.access_token_expires_at is None or token.access_token_expires_at > now
+    refresh_live = bool(token.refresh_token_hash) and (
+        token.refresh_token_expires_at is None or token.refresh_token_expires_at > now
+    )
+    return TokenSummary(
+        access_token_hash=token.access_token_hash,
+        created_at=token.created_at,
+        expires_at=token.access_token_expires_at,
+        last_refreshed_at=token.last_refreshed_at,
+        refresh_expires_at=token.refresh_token_expires_at if token.refresh_token_hash else None,
+        scopes=token.scopes,
+        active=access_live or refresh_live,
+    )
+
+
+def _service_scopes() -> dict[str, authlete.ScopeDefinition]:
+    """The service's scope definitions; none when Authlete will not show them to us."""
+    scopes = cache.get(_SERVICE_CACHE_KEY)
+    if scopes is None:
+        try:
+            service = authlete.get_client().service_get()
+        except authlete.AuthleteRejected:
+            # v2 without the owner's credentials, or a token without service-view rights:
+            # scope names are still true, only less friendly.
+            cache.set(_SERVICE_CACHE_KEY, {}, _SCOPES_UNREADABLE_SECONDS)
+            return {}
+        scopes = {scope.name: scope for scope in service.scopes}
+        cache.set(_SERVICE_CACHE_KEY, scopes, settings.PORTAL_CLIENT_CACHE_SECONDS)
+    return scopes
+
+
+def _safe_url(url: str) -> str:
+    """Only http(s) links reach a page: a client's metadata is written by its developer."""
+    return url if url.lower().startswith(("https://", "http://")) else ""
