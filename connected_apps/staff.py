@@ -243,7 +243,14 @@ def token_narrow(
     form = _token_form(request, TokenNarrowForm, owned)
     if form is None:
         return ""
-    tokens.token_narrow(subject=subject, owned=owned, keep=form.cleaned_data["keep"], actor=actor)
+    ended = tokens.token_narrow(
+        subject=subject, owned=owned, keep=form.cleaned_data["keep"], actor=actor
+    )
+    if ended:
+        return _(
+            "Narrowed token %(token)s… of %(app)s, then ended it: its refresh token kept a "
+            "removed scope."
+        ) % _label(owned)
     return _("Narrowed the scopes of token %(token)s… of %(app)s.") % _label(owned)
 
 

@@ -24,6 +24,7 @@ from connected_apps.services.errors import (
 )
 from connected_apps.services.rules import (
     TOKEN_REF_LENGTH,
+    holds_any,
     kept_in_order,
     narrowing_problem,
     token_expiry_allowed,
@@ -69,19 +70,29 @@ def token_get(*, subject: str, client_id: int, token_hash: str) -> OwnedToken:
     return OwnedToken(client_id=client_id, app_name=name or str(client_id), token=found[0])
 
 
-def token_narrow(
-    *, subject: str, owned: OwnedToken, keep: Sequence[str], actor: Actor
-) -> authlete.TokenUpdateResult:
-    """Keep only ``keep`` of one token's scopes: a strict, non-empty subset of what it holds."""
+def token_narrow(*, subject: str, owned: OwnedToken, keep: Sequence[str], actor: Actor) -> bool:
+    """Keep only ``keep`` of one token's scopes: a strict, non-empty subset of what it holds.
+
+    The token is read back: if its refresh token still holds a removed scope (Authlete may
+    leave refresh scopes as issued), the app could regain it at its next refresh, so the token
+    is ended. Returns True when that happened.
+    """
     held = owned.token.scopes
     before = {"scopes": list(held)}
     if narrowing_problem(held, keep):
         after = {"scopes": [str(s)[:200] for s in keep][:100]}
         _refuse(actor, subject, owned, AuditEvent.Action.TOKEN_NARROW, before, after)
     kept = kept_in_order(held, keep)
-    return _token_update(
+    _token_update(
         actor, subject, owned, AuditEvent.Action.TOKEN_NARROW, before, {"scopes": kept}, scopes=kept
     )
+    removed = set(held) - set(kept)
+    now = reads.all_tokens(subject, owned.client_id)
+    token = next((t for t in now if t.access_token_hash == owned.token.access_token_hash), None)
+    if token is None or not holds_any(token.refresh_token_scopes, removed):
+        return False
+    token_delete(subject=subject, owned=owned, actor=actor)
+    return True
 
 
 def token_expiry_set(

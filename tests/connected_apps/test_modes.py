@@ -313,3 +313,28 @@ def test_without_the_token_list_the_staff_console_offers_disconnect_only(
         reverse("admin:staff_app_revoke", args=[john.pk, NOTES]), {"reason": "Ticket 9"}
     )
     assert NOTES not in sandbox.authorized_client_ids(demo.SUBJECT_JOHN)
+
+
+@pytest.mark.parametrize("refresh", ["stay", "follow"])
+def test_staff_narrowing_one_token_never_leaves_a_wider_refresh_token(
+    refresh, support_client, john, sandbox
+):
+    sandbox.modes(**{**DOCUMENTED, "refresh_scopes": refresh})
+    issued = sandbox.authorize(
+        clientId=NOTES, subject=demo.SUBJECT_JOHN, scopes=["openid", "profile", "email"]
+    )
+    assert issued.get("refreshToken"), "the demo service issues refresh tokens"
+    prefix = f"tok-{issued['accessTokenHash'][:16]}"
+    response = support_client.post(
+        reverse("admin:staff_token_narrow", args=[john.pk, NOTES, issued["accessTokenHash"]]),
+        {"reason": "Asked by phone", f"{prefix}-keep": ["openid", "email"]},
+        follow=True,
+    )
+    notes = " ".join(str(m) for m in response.context["messages"])
+    token = sandbox.token_state(demo.SUBJECT_JOHN, NOTES).get(issued["accessTokenHash"])
+    if refresh == "stay":
+        assert token is None and "then ended it" in notes
+    else:
+        assert token["scopes"] == ["openid", "email"]
+        assert "profile" not in (token.get("refreshTokenScopes") or [])
+        assert "Narrowed the scopes of token" in notes
