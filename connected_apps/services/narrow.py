@@ -9,7 +9,7 @@ regain the scope at its next refresh), and "done" is said only when the read con
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from connected_apps import authlete
@@ -137,9 +137,7 @@ def _write(
         for t in tokens
         if holds_any(t.scopes, removed) or holds_any(t.refresh_token_scopes, removed)
     ]
-    # Updates first and endings last: a failed update then leaves every token as it was.
-    planned = [(t.access_token_hash, narrowed_token_scopes(t.scopes, removed)) for t in affected]
-    plans = dict(sorted(planned, key=lambda plan: not plan[1]))
+    plans = {t.access_token_hash: narrowed_token_scopes(t.scopes, removed) for t in affected}
     record.after = {token_ref(h): list(scopes) for h, scopes in plans.items()}
     same = {tuple(sorted(t.scopes)) for t in tokens}
     try:
@@ -151,22 +149,40 @@ def _write(
             return
     except authlete.AuthleteError as exc:
         record.fail(exc, partial=False)
-    for done, (access_token_hash, kept) in enumerate(plans.items()):
-        try:
-            if kept:
-                result = client.token_update(access_token_hash=access_token_hash, scopes=kept)
-                if result.action != "OK":
-                    raise authlete.AuthleteRejected(
-                        f"Authlete answered {result.action}.",
-                        operation="token_update",
-                        status=400,
-                        result_code=result.result_code,
-                    )
-                record.result_code = result.result_code
-            else:
-                _end(access_token_hash)
-        except authlete.AuthleteError as exc:
-            record.fail(exc, partial=done > 0)
+    # Updates at once, then endings at once: a failed update ends nothing.
+    updates = [(h, kept) for h, kept in plans.items() if kept]
+    endings = [h for h, kept in plans.items() if not kept]
+    done = 0
+    for wave in (
+        [lambda h=h, kept=kept: _update(h, kept, record) for h, kept in updates],
+        [lambda h=h: _end(h) for h in endings],
+    ):
+        errors = [e for e in reads.fan_out(_attempt, wave) if e is not None]
+        if errors:
+            record.fail(errors[0], partial=done + len(wave) - len(errors) > 0)
+        done += len(wave)
+
+
+def _attempt(call: Callable[[], None]) -> authlete.AuthleteError | None:
+    """Run one write of a wave; its error as a value, so the others still finish."""
+    try:
+        call()
+    except authlete.AuthleteError as exc:
+        return exc
+    return None
+
+
+def _update(access_token_hash: str, kept: tuple[str, ...], record: _Recorder) -> None:
+    result = authlete.get_client().token_update(access_token_hash=access_token_hash, scopes=kept)
+    if result.action != "OK":
+        # Only OK means Authlete changed the token; every other action changed nothing.
+        raise authlete.AuthleteRejected(
+            f"Authlete answered {result.action}.",
+            operation="token_update",
+            status=400,
+            result_code=result.result_code,
+        )
+    record.result_code = result.result_code
 
 
 def _verify(
@@ -180,11 +196,11 @@ def _verify(
         record.write(AuditEvent.Outcome.FAILED, detail="Authlete still lists a removed scope.")
         raise ChangeNotConfirmed(client_id)
     still_refreshable = [t for t in tokens if holds_any(t.refresh_token_scopes, removed)]
+    wave = [lambda h=t.access_token_hash: _end(h) for t in still_refreshable]
+    errors = [e for e in reads.fan_out(_attempt, wave) if e is not None]
+    if errors:
+        record.fail(errors[0], partial=True)
     for token in still_refreshable:
-        try:
-            _end(token.access_token_hash)
-        except authlete.AuthleteError as exc:
-            record.fail(exc, partial=True)
         record.after[token_ref(token.access_token_hash)] = []
     if still_refreshable:
         tokens = _tokens_now(subject, client_id, record)
