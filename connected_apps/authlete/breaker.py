@@ -77,6 +77,7 @@ class Breaker:
             f"Authlete is unavailable for {operation}: it failed repeatedly, so calls pause "
             f"for {max(wait, 0):.0f} s.",
             operation=operation,
+            never_sent=True,
         )
 
     def _record(self, *, failed: bool) -> None:

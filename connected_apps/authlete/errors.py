@@ -16,9 +16,13 @@ class AuthleteError(Exception):
         status: int | None = None,
         result_code: str | None = None,
         result_message: str | None = None,
+        never_sent: bool = False,
     ) -> None:
         super().__init__(message)
         self.operation = operation
+        # True when the request never reached Authlete (no connection, an open circuit): then
+        # Authlete surely did nothing, whatever the call was.
+        self.never_sent = never_sent
         self.status = status
         self.result_code = result_code
         # Authlete's own text embeds ids; keep it for logs and admins, never show it to end-users.

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any, Self
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NewConnectionError,
+    ReadTimeoutError,
+    ResponseError,
+)
 from urllib3.util import Retry, Timeout
 
 from connected_apps.authlete.breaker import Breaker
@@ -218,7 +224,9 @@ def _session(
 def _transport_error(operation: str, exc: requests.RequestException) -> AuthleteError:
     if isinstance(exc, requests.ConnectTimeout):
         return AuthleteTimeout(
-            f"Could not connect to Authlete for {operation} in time.", operation=operation
+            f"Could not connect to Authlete for {operation} in time.",
+            operation=operation,
+            never_sent=True,
         )
     cause = exc.args[0] if exc.args else None
     # Retries that end on a read timeout surface as a ConnectionError around a MaxRetryError.
@@ -226,7 +234,11 @@ def _transport_error(operation: str, exc: requests.RequestException) -> Authlete
         cause = cause.reason
     if isinstance(exc, requests.Timeout) or isinstance(cause, ReadTimeoutError):
         return AuthleteTimeout(f"Authlete did not answer {operation} in time.", operation=operation)
-    return AuthleteUnavailable(f"Could not reach Authlete for {operation}.", operation=operation)
+    # No connection was ever made (refused, no route): the request cannot have been acted on.
+    never_sent = isinstance(cause, NewConnectionError | ConnectTimeoutError)
+    return AuthleteUnavailable(
+        f"Could not reach Authlete for {operation}.", operation=operation, never_sent=never_sent
+    )
 
 
 def _error_for_status(operation: str, response: requests.Response) -> AuthleteError:

@@ -72,7 +72,7 @@ def audit_event_record(
 def outcome_of(error: authlete.AuthleteError) -> str:
     """Only an error answer proves Authlete did nothing; silence or a garbled answer proves
     nothing, so that outcome is unknown."""
-    refused = error.status is not None and error.status >= 400
+    refused = error.never_sent or (error.status is not None and error.status >= 400)
     return AuditEvent.Outcome.FAILED if refused else AuditEvent.Outcome.UNKNOWN
 
 

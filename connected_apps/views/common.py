@@ -84,7 +84,9 @@ def error_response(
     writing = request.method != "GET"
     # Only an error answer from Authlete proves a change was not made; a timeout, a dropped
     # connection or a garbled success may come after Authlete acted, so promise neither way.
-    refused = exc.status is not None and exc.status >= 400 and not outcome_unknown
+    # An open circuit or a refused connection also proves it: nothing was sent at all.
+    answered_no = exc.status is not None and exc.status >= 400
+    refused = (exc.never_sent or answered_no) and not outcome_unknown
     context = {
         "message": message,
         "unchanged": writing and refused,

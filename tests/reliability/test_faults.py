@@ -341,3 +341,19 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 3.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+@pytest.mark.parametrize("name", ["narrow", "revoke"])
+def test_when_nothing_reached_authlete_the_page_says_nothing_changed(
+    world: World, settings: Any, name: str
+):
+    # Nothing listens on port 9: every connection is refused, so no request can have landed.
+    settings.AUTHLETE_BASE_URL = "http://127.0.0.1:9"
+    data = {"keep": [world.scopes[0]]} if name == "narrow" else {}
+    response = world.john_client.post(
+        reverse(f"connected_apps:{name}", args=[world.client_id]), data
+    )
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert "Nothing was changed." in html
+    assert "could not confirm" not in html
