@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from authlete_sandbox.store import BAD_REQUEST, ApiError
+
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 def bad_request(message: str) -> ApiError:
@@ -55,8 +58,9 @@ def property_list(value: Any) -> list[dict[str, Any]] | None:
 
 
 def optional_int(value: Any, name: str) -> int | None:
-    # Query strings and form bodies carry numbers as text.
-    if isinstance(value, str) and value.lstrip("-").isdigit():
+    # Query strings and form bodies carry numbers as text: an optional "-", then ASCII digits
+    # (str.isdigit() also holds for "³", which int() refuses).
+    if isinstance(value, str) and _INTEGER.fullmatch(value):
         return int(value)
     if value is None or value == "":
         return None

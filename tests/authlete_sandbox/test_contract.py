@@ -23,36 +23,13 @@ from authlete_sandbox import LIMITED_TOKEN, SERVICE_ID, SERVICE_TOKEN
 from authlete_sandbox import seed as demo
 from authlete_sandbox.modes import Modes
 from authlete_sandbox.server import SandboxServer
+from tests.authlete_sandbox.spec_defects import SPEC_DEFECTS
 
 SPEC_DIR = Path(__file__).resolve().parents[1] / "contracts" / "authlete"
 SPEC_SERVER = "https://us.authlete.com"
 JOHN = demo.SUBJECT_JOHN
 NOTES = demo.INKWELL_NOTES
 UNKNOWN_CLIENT = 99_999_999_999_999
-
-# Where the spec is known to be wrong or silent, the sandbox follows the contract notes instead.
-# Each entry names the section of docs/authlete-contract.md that says why. A test that
-# uses an entry first proves the spec still rejects the answer, so a fixed spec shows up here.
-SPEC_DEFECTS = {
-    "undocumented-404": (
-        "§2: client/get, client/authorization/delete, client/granted_scopes/*, "
-        "auth/token/get/list and auth/token/delete list no 404. The sandbox answers an unknown "
-        "client or token with 404 and the usual result body, as the endpoints that do list one "
-        "(§10.4: 404 = already gone). In its unknown_id=400 mode they answer a 400 the spec lists."
-    ),
-    "granted-scopes-null": (
-        "§3.4 and §7: granted_scopes/get points at client_authorization_delete_response, whose "
-        "scope arrays are not nullable, yet null is how Authlete says 'no record' (SPEC-V2)."
-    ),
-    "granted-scopes-delete-post": (
-        "§1 and §3.4: Authlete's Java and Python clients POST to granted_scopes/delete; the spec "
-        "lists DELETE only. The answer is the DELETE operation's."
-    ),
-    "token-update-by-hash": (
-        "§4: the v3 spec still requires accessToken in token/update; the newer SPEC-RB and Java "
-        "client 4.46 identify the token by accessTokenHash too."
-    ),
-}
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -92,8 +69,11 @@ class Api:
         self.spec.validate_response(request, RequestsOpenAPIResponse(response))
         return response.json() if response.content else {}
 
-    def rejects(self, response: requests.Response, *, request_valid: bool = True) -> None:
-        """The spec rejects this exchange: proof that a SPEC_DEFECTS entry is still needed."""
+    def rejects(
+        self, response: requests.Response, defect: str, *, request_valid: bool = True
+    ) -> None:
+        """The spec rejects this exchange: proof that the SPEC_DEFECTS entry is still needed."""
+        assert defect in SPEC_DEFECTS
         with pytest.raises(OpenAPIError):
             self.check(response, request_valid=request_valid)
 
@@ -213,7 +193,7 @@ def test_client_get_with_a_limited_token_is_a_403_result(api):
 def test_client_get_of_an_unknown_client_is_an_undocumented_404(api, spec_dict):
     response = api.call("GET", f"/client/get/{UNKNOWN_CLIENT}")
     assert response.status_code == 404
-    api.rejects(response)  # SPEC_DEFECTS["undocumented-404"]
+    api.rejects(response, "undocumented-404")
     _is_result(spec_dict, response.json())
 
 
@@ -317,7 +297,7 @@ def test_authorization_delete_by_post_and_delete(api, spec_dict):
         "DELETE", f"/client/authorization/delete/{UNKNOWN_CLIENT}", params={"subject": JOHN}
     )
     assert unknown.status_code == 404
-    api.rejects(unknown)  # SPEC_DEFECTS["undocumented-404"]
+    api.rejects(unknown, "undocumented-404")
     _is_result(spec_dict, unknown.json())
 
 
@@ -336,7 +316,7 @@ def test_granted_scopes_get_without_a_record_answers_null(api, dedicated, spec_d
     response = api.call("POST", f"/client/granted_scopes/get/{NOTES}", json={"subject": "nobody"})
     body = response.json()
     assert body["latestGrantedScopes"] is None and body["mergedGrantedScopes"] is None
-    api.rejects(response)  # SPEC_DEFECTS["granted-scopes-null"]
+    api.rejects(response, "granted-scopes-null")
     # Apart from the nulls the answer is what the spec says.
     _schema_check(
         spec_dict,
@@ -350,7 +330,7 @@ def test_granted_scopes_of_an_unknown_client_is_an_undocumented_404(api, dedicat
         "GET", f"/client/granted_scopes/get/{UNKNOWN_CLIENT}", params={"subject": JOHN}
     )
     assert response.status_code == 404
-    api.rejects(response)  # SPEC_DEFECTS["undocumented-404"]
+    api.rejects(response, "undocumented-404")
     _is_result(spec_dict, response.json())
 
 
@@ -363,7 +343,7 @@ def test_granted_scopes_delete(api, dedicated):
 
 def test_granted_scopes_delete_by_post_answers_as_delete(api, dedicated):
     response = api.call("POST", f"/client/granted_scopes/delete/{NOTES}", json={"subject": JOHN})
-    api.rejects(response)  # SPEC_DEFECTS["granted-scopes-delete-post"]
+    api.rejects(response, "granted-scopes-delete-post")
     as_delete = _rebased(response.request, method="DELETE")
     api.spec.validate_response(as_delete, RequestsOpenAPIResponse(response))
 
@@ -429,7 +409,7 @@ def test_token_list_over_the_cap_and_refused_are_results_the_spec_lists(api, ser
 def test_token_list_of_an_unknown_client_is_an_undocumented_404(api, spec_dict):
     response = api.call("GET", "/auth/token/get/list", params={"clientIdentifier": UNKNOWN_CLIENT})
     assert response.status_code == 404
-    api.rejects(response)  # SPEC_DEFECTS["undocumented-404"]
+    api.rejects(response, "undocumented-404")
     _is_result(spec_dict, response.json())
 
 
@@ -483,7 +463,7 @@ def test_token_update_by_hash(api, issued):
         "/auth/token/update",
         json={"accessTokenHash": issued["accessTokenHash"], "scopes": ["email"]},
     )
-    api.rejects(response)  # SPEC_DEFECTS["token-update-by-hash"]
+    api.rejects(response, "token-update-by-hash")
     newer = OpenAPI.from_dict(_load("openapi.speakeasy-ruby-sdk.yaml"))
     request = _rebased(response.request)
     newer.validate_request(request)
@@ -498,7 +478,7 @@ def test_token_delete(api, issued, spec_dict):
     api.check(response)
     again = api.call("DELETE", f"/auth/token/delete/{issued['accessTokenHash']}")
     assert again.status_code == 404
-    api.rejects(again)  # SPEC_DEFECTS["undocumented-404"]
+    api.rejects(again, "undocumented-404")
     _is_result(spec_dict, again.json())
 
 
