@@ -28,6 +28,7 @@ from connected_apps.authlete.breaker import Breaker
 from connected_apps.authlete.errors import (
     AuthleteCredentialsError,
     AuthleteError,
+    AuthleteMalformed,
     AuthleteNotFound,
     AuthleteRejected,
     AuthleteTimeout,
@@ -136,6 +137,15 @@ class Transport:
                 raise error from exc
             retries = response.raw.retries
             attempts = len(retries.history) + 1 if retries else 1
+            # Without a body the documented answer is 204; anything else proves nothing.
+            unexpected = response.status_code != 204 or response.content.strip()
+            if response.status_code < 300 and not expect_body and unexpected:
+                _log(operation, response.status_code, None, started, "malformed", attempts)
+                raise AuthleteMalformed(
+                    f"Authlete answered {operation} with HTTP {response.status_code} and "
+                    "not the documented 204.",
+                    operation=operation,
+                )
             if response.status_code < 300:
                 _log(operation, response.status_code, None, started, "ok", attempts)
                 return json_object(response, operation) if expect_body else {}

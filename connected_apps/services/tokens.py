@@ -14,9 +14,10 @@ from connected_apps import authlete
 from connected_apps.models import AuditEvent
 from connected_apps.services import cards, reads
 from connected_apps.services.apps import connected_app_detail
-from connected_apps.services.audit import Actor, audit_event_record
+from connected_apps.services.audit import Actor, audit_event_record, outcome_of
 from connected_apps.services.errors import (
     AppNotConnected,
+    OutcomeUnknown,
     TokenChangeRefused,
     TokenNotFound,
     TokensUnreadable,
@@ -29,7 +30,7 @@ from connected_apps.services.rules import (
     narrowing_problem,
     token_expiry_allowed,
 )
-from connected_apps.services.types import AppDetail, OwnedToken
+from connected_apps.services.types import OwnedToken, TokenEnded
 
 
 def token_list(*, subject: str, client_ids: Sequence[int]) -> dict[int, list[authlete.TokenInfo]]:
@@ -138,23 +139,31 @@ def token_delete(*, subject: str, owned: OwnedToken, actor: Actor) -> None:
     note = ""
     try:
         authlete.get_client().token_delete(token_identifier=owned.token.access_token_hash)
-    except authlete.AuthleteNotFound:
+    except authlete.AuthleteRejected as exc:
+        if not reads.is_unknown_id(exc):
+            _fail(actor, subject, owned, AuditEvent.Action.TOKEN_DELETE, before, {}, exc)
         # Gone between our check and the delete (it expired, or was ended elsewhere): the
         # person's wish holds, so this is not a failure.
         note = "Authlete no longer had this token."
     except authlete.AuthleteError as exc:
-        _audit(actor, subject, owned, AuditEvent.Action.TOKEN_DELETE, before, {}, error=exc)
-        raise
+        _fail(actor, subject, owned, AuditEvent.Action.TOKEN_DELETE, before, {}, exc)
     _audit(actor, subject, owned, AuditEvent.Action.TOKEN_DELETE, before, {}, note=note)
 
 
-def token_end(*, subject: str, owned: OwnedToken, actor: Actor) -> AppDetail | None:
-    """End one token, then read the app again: its detail, or None when that was its last."""
+def token_end(*, subject: str, owned: OwnedToken, actor: Actor) -> TokenEnded:
+    """End one token, then read the app again for the page.
+
+    The token's end is confirmed by Authlete's answer; a failed read afterwards only leaves the
+    page stale, never turns the change into a failure.
+    """
     token_delete(subject=subject, owned=owned, actor=actor)
     try:
-        return connected_app_detail(subject=subject, client_id=owned.client_id)
+        detail = connected_app_detail(subject=subject, client_id=owned.client_id)
     except AppNotConnected:
-        return None
+        return TokenEnded(detail=None, app_left=False)
+    except authlete.AuthleteError:
+        return TokenEnded(detail=None, app_left=True)
+    return TokenEnded(detail=detail, app_left=True)
 
 
 def _token_update(
@@ -171,8 +180,7 @@ def _token_update(
             access_token_hash=owned.token.access_token_hash, **changes
         )
     except authlete.AuthleteError as exc:
-        _audit(actor, subject, owned, action, before, after, error=exc)
-        raise
+        _fail(actor, subject, owned, action, before, after, exc)
     if result.action != "OK":
         # Only OK means Authlete changed the token; every other action changed nothing.
         _audit(
@@ -189,6 +197,22 @@ def _token_update(
         raise TokenUpdateFailed(result.action, result.result_code)
     _audit(actor, subject, owned, action, before, after, result_code=result.result_code)
     return result
+
+
+def _fail(
+    actor: Actor,
+    subject: str,
+    owned: OwnedToken,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    error: authlete.AuthleteError,
+) -> NoReturn:
+    """Record a change Authlete did not confirm; an unknown outcome is said as such."""
+    _audit(actor, subject, owned, action, before, after, error=error)
+    if outcome_of(error) == AuditEvent.Outcome.UNKNOWN:
+        raise OutcomeUnknown(owned.client_id) from error
+    raise error
 
 
 def _refuse(
@@ -219,7 +243,7 @@ def _audit(
 ) -> None:
     token = owned.token
     if not outcome:
-        outcome = AuditEvent.Outcome.FAILED if error else AuditEvent.Outcome.SUCCESS
+        outcome = outcome_of(error) if error else AuditEvent.Outcome.SUCCESS
     audit_event_record(
         actor=actor,
         subject=subject,

@@ -129,6 +129,15 @@ class OwnedToken:
 
 
 @dataclass(frozen=True, slots=True)
+class TokenEnded:
+    """A token Authlete confirmed ended. ``detail`` is the app read afterwards, None when that
+    read failed (``app_left``) or found no access left (not ``app_left``)."""
+
+    detail: AppDetail | None
+    app_left: bool
+
+
+@dataclass(frozen=True, slots=True)
 class DeveloperClientPage:
     clients: tuple[authlete.ClientDetails, ...]
     page: int

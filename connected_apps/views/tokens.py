@@ -39,7 +39,16 @@ def token_end(
         template = fragment_template(request, "connected_apps/token_end.html", "token-confirm-row")
         return TemplateResponse(request, template, {"owned": owned})
 
-    detail = tokens.token_end(subject=subject, owned=owned, actor=actor_for(request))
+    ended = tokens.token_end(subject=subject, owned=owned, actor=actor_for(request))
+    detail = ended.detail
+    if detail is None and ended.app_left:
+        # Done, but the page could not be read again: say so, and show it on the next load.
+        message = _("That access of %(app)s has ended. This page may be out of date.") % {
+            "app": owned.app_name
+        }
+        messages.success(request, message)
+        detail_url = reverse("connected_apps:detail", args=[client_id])
+        return HttpResponseClientRedirect(detail_url) if request.htmx else redirect(detail_url)
     if detail is None:
         message = _("The last access of %(app)s ended; it is no longer connected.") % {
             "app": owned.app_name

@@ -116,3 +116,26 @@ def test_a_token_of_the_person_but_for_another_app_is_404(john_client, sandbox, 
     sandbox.clear_requests()
     assert john_client.post(_end_url(token["accessTokenHash"], NOTES)).status_code == 404
     assert sandbox.token_writes() == []
+
+
+def test_a_garbled_answer_to_ending_a_token_is_never_told_as_done(john_client, sandbox, issued):
+    # Authlete documents 204 without a body; a 200 with garbage proves nothing either way.
+    sandbox.fault("malformed", path="/auth/token/delete/")
+    response = john_client.post(_end_url(issued["accessTokenHash"]))
+    html = response.content.decode()
+    assert "could not confirm whether your change was made" in html
+    assert "has ended" not in html
+    event = AuditEvent.objects.get(action="token_delete")
+    assert event.outcome == "unknown"
+
+
+def test_a_failed_read_after_ending_a_token_leaves_it_done_and_the_page_stale(
+    john_client, sandbox, issued
+):
+    # Only the read of the app afterwards asks for its remembered consent: it fails there.
+    sandbox.fault("status503", path="/client/granted_scopes/get/", retryAfter=0)
+    response = john_client.post(_end_url(issued["accessTokenHash"]), follow=True)
+    notes = " ".join(str(m) for m in response.context["messages"])
+    assert "has ended" in notes and "may be out of date" in notes
+    assert issued["accessTokenHash"] not in sandbox.token_state(JOHN, NOTES)
+    assert AuditEvent.objects.get(action="token_delete").outcome == "success"
