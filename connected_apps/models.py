@@ -9,6 +9,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class AuditEventQuerySet(models.QuerySet):
+    def outcomes(self) -> AuditEventQuerySet:
+        """The last row of each change's chain (attempt, completion, later confirmation):
+        what the change came to."""
+        return self.filter(settled_by__isnull=True)
+
+
 class AuditEvent(models.Model):
     class Action(models.TextChoices):
         NARROW = "narrow", _("Removed permissions")
@@ -65,6 +72,10 @@ class AuditEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="settled_by",
     )
+    # True on a row a later read of the app wrote, rather than the change's own answer.
+    confirmed_later = models.BooleanField(_("confirmed later"), default=False)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -37,6 +37,7 @@ from connected_apps.forms import (
 from connected_apps.services import apps, narrow, revoke, tokens
 from connected_apps.services.audit import Actor, audit_event_list
 from connected_apps.services.errors import (
+    AuditUnavailable,
     ChangeInProgress,
     ChangeNotConfirmed,
     NarrowingUnavailable,
@@ -178,6 +179,8 @@ def _staff_change_view(action: _Action, *, trouble_as_page: bool) -> Callable[..
             messages.error(request, _("These permissions changed meanwhile. Please choose again."))
         except TokenChangeRefused:
             messages.error(request, _("That change is not allowed for this token."))
+        except AuditUnavailable:
+            messages.error(request, _("The audit trail could not be written, so nothing was sent."))
         except ChangeInProgress:
             messages.error(request, _("Another change to this app is in progress; try again."))
         except (OutcomeUnknown, ChangeNotConfirmed) as exc:

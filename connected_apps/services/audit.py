@@ -1,20 +1,38 @@
 """The audit trail: who acted, for whom, on which app, and what Authlete answered.
 
-Every attempted change is written here, by one writer, whatever its outcome.
+Every change is written ahead: an *attempt* row (outcome "unknown") before anything is sent to
+Authlete, then a row that *completes* it once Authlete answered. A worker killed mid-change or
+a database blip after the change can then never leave a change without its record: the open
+attempt reads as "could not be confirmed" until a later read of the app settles it.
+
+The trail stays append-only: completing or settling writes a new row pointing at the row it
+settles (``settles``), never an update. A chain of rows tells the whole story; its last row
+(the one nothing settles) is what the change came to.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.forms.models import model_to_dict
+from django.utils import timezone
 
 from connected_apps import authlete
 from connected_apps.models import AuditEvent
+from connected_apps.services.errors import AuditUnavailable
+
+logger = logging.getLogger(__name__)
 
 # Long values are cut so one odd request cannot bloat the trail.
 _MAX_SCOPES = 100
 _MAX_SCOPE_LENGTH = 200
+_STARTED = "Sent to Authlete; not confirmed yet."
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +62,7 @@ def audit_event_record(
     error: authlete.AuthleteError | None = None,
     result_code: str = "",
     note: str = "",
+    settles: AuditEvent | None = None,
 ) -> AuditEvent:
     """Append one row. ``error`` (when Authlete failed) supplies the result code and reason."""
     user = actor.user if getattr(actor.user, "is_authenticated", False) else None
@@ -66,6 +85,68 @@ def audit_event_record(
         outcome=outcome,
         result_code=(error.result_code if error and error.result_code else result_code) or "",
         detail=" ".join(filter(None, [f"{error.reason}: {error}" if error else "", note])),
+        settles=settles,
+    )
+
+
+def audit_attempt(**fields: Any) -> AuditEvent:
+    """Record a change about to be sent, before anything reaches Authlete.
+
+    Raises AuditUnavailable when the row cannot be written: then nothing is sent either.
+    """
+    try:
+        return audit_event_record(outcome=AuditEvent.Outcome.UNKNOWN, note=_STARTED, **fields)
+    except DatabaseError as exc:
+        raise AuditUnavailable from exc
+
+
+def audit_complete(attempt: AuditEvent, *, outcome: str, **fields: Any) -> AuditEvent | None:
+    """Record how an attempt ended, as a row that settles it.
+
+    A database failure here is logged and swallowed: the change has happened (or not) in
+    Authlete either way, the open attempt keeps it on record, and a later read settles it.
+    """
+    if outcome == AuditEvent.Outcome.UNKNOWN and not fields.get("error"):
+        return None  # nothing new to say: the attempt already reads "could not be confirmed"
+    try:
+        return _follow(attempt, outcome=outcome, **fields)
+    except DatabaseError:
+        logger.exception(
+            "audit: could not complete attempt %s; a later read settles it", attempt.pk
+        )
+        return None
+
+
+def _follow(event: AuditEvent, **overrides: Any) -> AuditEvent:
+    """A new row for the same change as ``event``, settling it, with some fields changed."""
+    same = model_to_dict(
+        event,
+        fields=[
+            "actor_username",
+            "on_behalf",
+            "reason",
+            "ip_address",
+            "user_agent",
+            "subject",
+            "client_id",
+            "client_name",
+            "action",
+            "token_hash",
+            "scopes_before",
+            "scopes_after",
+            "values_before",
+            "values_after",
+        ],
+    )
+    error = overrides.pop("error", None)
+    note = overrides.pop("note", "")
+    result_code = overrides.pop("result_code", "")
+    return AuditEvent.objects.create(
+        **{**same, **overrides},
+        actor=event.actor,
+        settles=event,
+        result_code=(error.result_code if error and error.result_code else result_code) or "",
+        detail=" ".join(filter(None, [f"{error.reason}: {error}" if error else "", note])),
     )
 
 
@@ -77,40 +158,35 @@ def outcome_of(error: authlete.AuthleteError) -> str:
 
 
 def unsettled_events(*, subject: str, limit: int = 20) -> list[AuditEvent]:
-    """The subject's changes whose outcome is still unknown, oldest first."""
-    return list(
-        AuditEvent.objects.filter(
-            subject=subject, outcome=AuditEvent.Outcome.UNKNOWN, settled_by__isnull=True
-        ).order_by("created_at", "id")[:limit]
+    """The subject's changes whose outcome is still unknown, oldest first.
+
+    An attempt nothing completed yet may still be running in another worker: it counts only
+    once every lock it could hold has expired.
+    """
+    running_until = timezone.now() - timedelta(seconds=settings.AUTHLETE_DEADLINE * 6 + 1)
+    leaves = AuditEvent.objects.filter(
+        subject=subject, outcome=AuditEvent.Outcome.UNKNOWN, settled_by__isnull=True
     )
+    finished = leaves.filter(settles__isnull=False) | leaves.filter(created_at__lt=running_until)
+    return list(finished.order_by("created_at", "id")[:limit])
 
 
 def audit_event_settle(event: AuditEvent, *, done: bool) -> AuditEvent:
     """Record what a later read of the app showed about an unknown outcome."""
-    return AuditEvent.objects.create(
-        actor=event.actor,
-        actor_username=event.actor_username,
-        on_behalf=event.on_behalf,
-        reason=event.reason,
-        subject=event.subject,
-        client_id=event.client_id,
-        client_name=event.client_name,
-        action=event.action,
-        token_hash=event.token_hash,
-        scopes_before=event.scopes_before,
-        scopes_after=event.scopes_after,
-        values_before=event.values_before,
-        values_after=event.values_after,
+    return _follow(
+        event,
         outcome=AuditEvent.Outcome.SUCCESS if done else AuditEvent.Outcome.FAILED,
-        detail="Later confirmed: done." if done else "Later confirmed: not done.",
-        settles=event,
+        note="Later confirmed: done." if done else "Later confirmed: not done.",
+        confirmed_later=True,
     )
 
 
 def audit_event_list(*, subject: str, limit: int = 50) -> list[AuditEvent]:
-    """What was done to the subject's apps, newest first; refused attempts changed nothing."""
+    """What each change to the subject's apps came to (the last row of its chain), newest
+    first; refused attempts changed nothing and are left out."""
     return list(
-        AuditEvent.objects.filter(subject=subject)
+        AuditEvent.objects.outcomes()
+        .filter(subject=subject)
         .exclude(outcome=AuditEvent.Outcome.REFUSED)
         .select_related("actor")[:limit]
     )

@@ -44,6 +44,10 @@ class NarrowingUnavailable(ChangeRefused):
     """Removing single permissions needs the token list; without it the write would be blind."""
 
 
+class AuditUnavailable(PortalError):
+    """The audit trail cannot be written, so no change is sent: none may go unrecorded."""
+
+
 class ChangeInProgress(PortalError):
     """Another change to this person's app is still running; nothing was done."""
 

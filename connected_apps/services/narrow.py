@@ -10,13 +10,19 @@ regain the scope at its next refresh), and "done" is said only when the read con
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from connected_apps import authlete
 from connected_apps.models import AuditEvent
 from connected_apps.services import cards, reads
 from connected_apps.services.apps import connected_app_get, forget_consent
-from connected_apps.services.audit import Actor, audit_event_record, outcome_of
+from connected_apps.services.audit import (
+    Actor,
+    audit_attempt,
+    audit_complete,
+    audit_event_record,
+    outcome_of,
+)
 from connected_apps.services.errors import (
     AppNotConnected,
     ChangeNotConfirmed,
@@ -56,6 +62,7 @@ def connected_app_narrow(
             raise ScopeChangeRefused(client_id)
         removed = set(app.scopes) - set(keep)
         record.before = {token_ref(t.access_token_hash): list(t.scopes) for t in tokens}
+        record.begin()
         try:
             record.note = forget_consent(subject, client_id)
         except authlete.AuthleteError as exc:
@@ -89,6 +96,22 @@ class _Recorder:
         self.after: dict[str, list[str]] = {}
         self.note = ""
         self.result_code = ""
+        self.attempt: AuditEvent | None = None
+
+    def begin(self) -> None:
+        """Record the attempt before anything is sent (raises AuditUnavailable if it cannot)."""
+        self.attempt = audit_attempt(**self._fields(), values_before={"tokens": self.before})
+
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "actor": self.actor,
+            "subject": self.subject,
+            "client_id": self.app.client_id,
+            "client_name": self.app.name,
+            "action": AuditEvent.Action.NARROW,
+            "scopes_before": self.app.scopes,
+            "scopes_after": self.kept,
+        }
 
     def write(
         self,
@@ -98,22 +121,17 @@ class _Recorder:
         ended: int = 0,
         detail: str = "",
     ) -> None:
-        note = " ".join(filter(None, [self.note, detail]))
-        audit_event_record(
-            actor=self.actor,
-            subject=self.subject,
-            client_id=self.app.client_id,
-            client_name=self.app.name,
-            action=AuditEvent.Action.NARROW,
-            outcome=outcome,
-            scopes_before=self.app.scopes,
-            scopes_after=self.kept,
-            values_before={"tokens": self.before},
-            values_after={"tokens": self.after, "ended_tokens": ended},
-            error=error,
-            result_code=self.result_code,
-            note=note,
-        )
+        result = {
+            "outcome": outcome,
+            "values_after": {"tokens": self.after, "ended_tokens": ended},
+            "error": error,
+            "result_code": self.result_code,
+            "note": " ".join(filter(None, [self.note, detail])),
+        }
+        if self.attempt is None:  # refused before anything was to be sent
+            audit_event_record(**self._fields(), values_before={"tokens": self.before}, **result)
+        else:
+            audit_complete(self.attempt, **result)
 
     def fail(self, error: authlete.AuthleteError, *, partial: bool) -> NoReturn:
         """Record a write Authlete did not complete, and raise what the person is told."""

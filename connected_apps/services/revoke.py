@@ -12,7 +12,7 @@ from connected_apps import authlete
 from connected_apps.models import AuditEvent
 from connected_apps.services import reads
 from connected_apps.services.apps import connected_app_get, forget_consent
-from connected_apps.services.audit import Actor, audit_event_record, outcome_of
+from connected_apps.services.audit import Actor, audit_attempt, audit_complete, outcome_of
 from connected_apps.services.errors import ChangeNotConfirmed, OutcomeUnknown, TokensUnreadable
 from connected_apps.services.locks import app_lock
 from connected_apps.services.types import ConnectedApp, RevokeReport
@@ -22,10 +22,11 @@ def connected_app_revoke(*, subject: str, client_id: int, actor: Actor) -> Conne
     """End the app's access, checked against a fresh read; returns the app as it was."""
     with app_lock(subject, client_id):
         app = connected_app_get(subject=subject, client_id=client_id)
+        attempt = _attempt(subject, app, actor)
         result = _revoke_upstream(subject, app)
         if result.error is None:
             result = _confirm(subject, result)
-    _audit(subject, result, actor)
+    _complete(attempt, result)
     if result.outcome == AuditEvent.Outcome.UNKNOWN:
         raise OutcomeUnknown(client_id) from result.error
     if result.error is not None:
@@ -39,11 +40,13 @@ def connected_app_revoke_all(*, subject: str, actor: Actor) -> RevokeReport:
     """Disconnect every app of the subject at once, and say exactly which are gone."""
     summaries = reads.all_authorized_clients(subject)
     apps = [app for app in reads.apps_for(subject, summaries) if app]
+    # Audit rows are written here, on the request's own thread and database connection:
+    # every attempt before anything is sent, every outcome once all have answered.
+    attempts = [_attempt(subject, app, actor) for app in apps]
     results = reads.fan_out(lambda app: _revoke_upstream(subject, app), apps)
     results = _confirm_all(subject, results)
-    # Audit rows are written here, on the request's own thread and database connection.
-    for result in results:
-        _audit(subject, result, actor)
+    for attempt, result in zip(attempts, results, strict=True):
+        _complete(attempt, result)
 
     def apps_with(outcome: str) -> tuple[ConnectedApp, ...]:
         return tuple(r.app for r in results if r.outcome == outcome)
@@ -115,15 +118,21 @@ def _with(
     return _Revoked(result.app, outcome, result.result_code, error or result.error, notes)
 
 
-def _audit(subject: str, result: _Revoked, actor: Actor) -> None:
-    audit_event_record(
+def _attempt(subject: str, app: ConnectedApp, actor: Actor) -> AuditEvent:
+    return audit_attempt(
         actor=actor,
         subject=subject,
-        client_id=result.app.client_id,
-        client_name=result.app.name,
+        client_id=app.client_id,
+        client_name=app.name,
         action=AuditEvent.Action.REVOKE,
+        scopes_before=app.scopes,
+    )
+
+
+def _complete(attempt: AuditEvent, result: _Revoked) -> None:
+    audit_complete(
+        attempt,
         outcome=result.outcome,
-        scopes_before=result.app.scopes,
         error=result.error,
         result_code=result.result_code,
         note=result.note,

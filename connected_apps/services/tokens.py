@@ -14,7 +14,13 @@ from connected_apps import authlete
 from connected_apps.models import AuditEvent
 from connected_apps.services import cards, reads
 from connected_apps.services.apps import connected_app_detail
-from connected_apps.services.audit import Actor, audit_event_record, outcome_of
+from connected_apps.services.audit import (
+    Actor,
+    audit_attempt,
+    audit_complete,
+    audit_event_record,
+    outcome_of,
+)
 from connected_apps.services.errors import (
     AppNotConnected,
     OutcomeUnknown,
@@ -136,18 +142,20 @@ def token_delete(*, subject: str, owned: OwnedToken, actor: Actor) -> None:
         "scopes": list(owned.token.scopes),
         "expires_at": _iso(owned.token.access_token_expires_at),
     }
+    change = _Change(actor, subject, owned, AuditEvent.Action.TOKEN_DELETE, before, {})
+    change.begin()
     note = ""
     try:
         authlete.get_client().token_delete(token_identifier=owned.token.access_token_hash)
     except authlete.AuthleteRejected as exc:
         if not reads.is_unknown_id(exc):
-            _fail(actor, subject, owned, AuditEvent.Action.TOKEN_DELETE, before, {}, exc)
+            change.fail(exc)
         # Gone between our check and the delete (it expired, or was ended elsewhere): the
         # person's wish holds, so this is not a failure.
         note = "Authlete no longer had this token."
     except authlete.AuthleteError as exc:
-        _fail(actor, subject, owned, AuditEvent.Action.TOKEN_DELETE, before, {}, exc)
-    _audit(actor, subject, owned, AuditEvent.Action.TOKEN_DELETE, before, {}, note=note)
+        change.fail(exc)
+    change.record(note=note)
 
 
 def token_end(*, subject: str, owned: OwnedToken, actor: Actor) -> TokenEnded:
@@ -175,44 +183,24 @@ def _token_update(
     after: dict[str, Any],
     **changes: Any,
 ) -> authlete.TokenUpdateResult:
+    change = _Change(actor, subject, owned, action, before, after)
+    change.begin()
     try:
         result = authlete.get_client().token_update(
             access_token_hash=owned.token.access_token_hash, **changes
         )
     except authlete.AuthleteError as exc:
-        _fail(actor, subject, owned, action, before, after, exc)
+        change.fail(exc)
     if result.action != "OK":
         # Only OK means Authlete changed the token; every other action changed nothing.
-        _audit(
-            actor,
-            subject,
-            owned,
-            action,
-            before,
-            after,
+        change.record(
             outcome=AuditEvent.Outcome.FAILED,
             result_code=result.result_code,
             note=f"Authlete answered {result.action}.",
         )
         raise TokenUpdateFailed(result.action, result.result_code)
-    _audit(actor, subject, owned, action, before, after, result_code=result.result_code)
+    change.record(result_code=result.result_code)
     return result
-
-
-def _fail(
-    actor: Actor,
-    subject: str,
-    owned: OwnedToken,
-    action: str,
-    before: dict[str, Any],
-    after: dict[str, Any],
-    error: authlete.AuthleteError,
-) -> NoReturn:
-    """Record a change Authlete did not confirm; an unknown outcome is said as such."""
-    _audit(actor, subject, owned, action, before, after, error=error)
-    if outcome_of(error) == AuditEvent.Outcome.UNKNOWN:
-        raise OutcomeUnknown(owned.client_id) from error
-    raise error
 
 
 def _refuse(
@@ -223,43 +211,64 @@ def _refuse(
     before: dict[str, Any],
     after: dict[str, Any],
 ) -> NoReturn:
-    """Record the attempt, then refuse it: nothing is sent to Authlete."""
-    _audit(actor, subject, owned, action, before, after, outcome=AuditEvent.Outcome.REFUSED)
+    """Record the refusal, then raise it: nothing is sent to Authlete."""
+    _Change(actor, subject, owned, action, before, after).record(outcome=AuditEvent.Outcome.REFUSED)
     raise TokenChangeRefused(owned.token.access_token_hash)
 
 
-def _audit(
-    actor: Actor,
-    subject: str,
-    owned: OwnedToken,
-    action: str,
-    before: dict[str, Any],
-    after: dict[str, Any],
-    *,
-    outcome: str = "",
-    error: authlete.AuthleteError | None = None,
-    result_code: str = "",
-    note: str = "",
-) -> None:
-    token = owned.token
-    if not outcome:
-        outcome = outcome_of(error) if error else AuditEvent.Outcome.SUCCESS
-    audit_event_record(
-        actor=actor,
-        subject=subject,
-        client_id=owned.client_id,
-        client_name=owned.app_name,
-        action=action,
-        outcome=outcome,
-        token_hash=token.access_token_hash,
-        scopes_before=token.scopes,
-        scopes_after=after.get("scopes", token.scopes),
-        values_before=before,
-        values_after=after,
-        error=error,
-        result_code=result_code,
-        note=note,
-    )
+class _Change:
+    """The audit rows of one change to one token: its attempt, then how it ended."""
+
+    def __init__(
+        self,
+        actor: Actor,
+        subject: str,
+        owned: OwnedToken,
+        action: str,
+        before: dict[str, Any],
+        after: dict[str, Any],
+    ) -> None:
+        token = owned.token
+        self.fields = {
+            "actor": actor,
+            "subject": subject,
+            "client_id": owned.client_id,
+            "client_name": owned.app_name,
+            "action": action,
+            "token_hash": token.access_token_hash,
+            "scopes_before": token.scopes,
+            "scopes_after": after.get("scopes", token.scopes),
+            "values_before": before,
+            "values_after": after,
+        }
+        self.client_id = owned.client_id
+        self.attempt: AuditEvent | None = None
+
+    def begin(self) -> None:
+        """Record the attempt before anything is sent (raises AuditUnavailable if it cannot)."""
+        self.attempt = audit_attempt(**self.fields)
+
+    def record(
+        self,
+        *,
+        outcome: str = AuditEvent.Outcome.SUCCESS,
+        error: authlete.AuthleteError | None = None,
+        result_code: str = "",
+        note: str = "",
+    ) -> None:
+        result = {"outcome": outcome, "error": error, "result_code": result_code, "note": note}
+        if self.attempt is None:
+            audit_event_record(**self.fields, **result)
+        else:
+            audit_complete(self.attempt, **result)
+
+    def fail(self, error: authlete.AuthleteError) -> NoReturn:
+        """Record a change Authlete did not confirm; an unknown outcome is said as such."""
+        outcome = outcome_of(error)
+        self.record(outcome=outcome, error=error)
+        if outcome == AuditEvent.Outcome.UNKNOWN:
+            raise OutcomeUnknown(self.client_id) from error
+        raise error
 
 
 def _audited_properties(properties: Iterable[authlete.TokenProperty]) -> list[dict[str, object]]:

@@ -22,6 +22,7 @@ from accounts.subjects import developer_for_user, subject_for_user
 from connected_apps import authlete
 from connected_apps.services.audit import Actor
 from connected_apps.services.errors import (
+    AuditUnavailable,
     ChangeInProgress,
     ChangeNotConfirmed,
     NarrowingUnavailable,
@@ -152,6 +153,7 @@ def _identity_required(
                 except TooManyChanges:
                     return _too_many_changes(request, card_of)
                 except (
+                    AuditUnavailable,
                     ChangeInProgress,
                     ChangeNotConfirmed,
                     NarrowingUnavailable,
@@ -182,6 +184,10 @@ def _change_trouble(
     request: HtmxHttpRequest, exc: Exception, card_of: int | None
 ) -> TemplateResponse:
     """A change that was not (or not surely) done, in words that claim no more than we know."""
+    if isinstance(exc, AuditUnavailable):
+        message = _("We could not record your change, so we did not make it.")
+        context = {"message": message, "unchanged": True}
+        return _error_page(request, context, status=503, card_of=card_of)
     if isinstance(exc, NarrowingUnavailable):
         message = _(
             "This account service does not let us see what each app may do, so permissions "

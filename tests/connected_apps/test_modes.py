@@ -7,10 +7,13 @@ other readings, and checks Authlete's own state afterwards, not only what the pa
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
 import pytest
+from django.db import connections
+from django.test import Client
 from django.urls import reverse
 
 import authlete_sandbox
@@ -91,7 +94,7 @@ def test_narrowing_never_gives_any_token_a_scope_it_did_not_hold(mode, john_clie
     for token in after:
         assert set(token["scopes"]) <= before[token["accessTokenHash"]] - removed
         assert not set(token.get("refreshTokenScopes") or []) & removed
-    event = AuditEvent.objects.get(action="narrow")
+    event = AuditEvent.objects.outcomes().get(action="narrow")
     assert event.outcome == "success"
     assert set(event.values_before["tokens"]) == {h[:16] for h in before}
     page = john_client.get(response["Location"]).content.decode()
@@ -114,14 +117,16 @@ def test_disconnecting_ends_every_token_and_is_confirmed(mode, john_client, sand
     assert response.status_code == 302
     assert _tokens(sandbox) == []
     assert NOTES not in sandbox.authorized_client_ids(demo.SUBJECT_JOHN)
-    assert AuditEvent.objects.get(action="revoke").outcome == "success"
+    assert AuditEvent.objects.outcomes().get(action="revoke").outcome == "success"
 
 
 def test_disconnecting_everything_reports_each_app(mode, john_client, sandbox, johns_apps):
     response = john_client.post(reverse("connected_apps:revoke_all"), {"confirm": "on"})
     assert response.status_code == 302
     assert sandbox.authorized_client_ids(demo.SUBJECT_JOHN) == []
-    outcomes = AuditEvent.objects.filter(action="revoke").values_list("outcome", flat=True)
+    outcomes = (
+        AuditEvent.objects.outcomes().filter(action="revoke").values_list("outcome", flat=True)
+    )
     assert sorted(outcomes) == ["success"] * len(johns_apps)
 
 
@@ -144,7 +149,7 @@ def test_staff_narrowing_never_widens_either(mode, support_client, john, sandbox
     for token in _tokens(sandbox):
         assert set(token["scopes"]) <= before[token["accessTokenHash"]] - removed
         assert not set(token.get("refreshTokenScopes") or []) & removed
-    event = AuditEvent.objects.get(action="narrow")
+    event = AuditEvent.objects.outcomes().get(action="narrow")
     assert (event.outcome, event.on_behalf, event.reason) == ("success", True, "Asked by phone")
 
 
@@ -162,7 +167,7 @@ def test_refresh_scopes_that_stay_wide_end_their_tokens_and_the_person_is_told(
     # Both of john's tokens carry refresh tokens whose scopes an update leaves as issued.
     assert _tokens(sandbox) == []
     assert "had to be disconnected" in page
-    event = AuditEvent.objects.get(action="narrow")
+    event = AuditEvent.objects.outcomes().get(action="narrow")
     assert event.values_after["ended_tokens"] == 2
     activity = john_client.get(reverse("connected_apps:activity")).content.decode()
     assert "had to end so that it cannot regain" in activity
@@ -198,14 +203,14 @@ def test_an_unknown_outcome_is_settled_by_the_next_read(john_client, sandbox, se
     sandbox.fault("latency", path="/client/authorization/delete/", delayMs=600)
     response = john_client.post(reverse("connected_apps:revoke", args=[NOTES]))
     assert "could not confirm whether your change was made" in response.content.decode()
-    assert AuditEvent.objects.get().outcome == "unknown"
+    assert AuditEvent.objects.outcomes().get().outcome == "unknown"
     sandbox.clear_faults()
     # The sandbox finishes the delayed delete; then the person opens the list.
     deadline = time.monotonic() + 3
     while NOTES in sandbox.authorized_client_ids(demo.SUBJECT_JOHN) and time.monotonic() < deadline:
         time.sleep(0.05)
     john_client.get(reverse("connected_apps:list"))
-    settled = AuditEvent.objects.get(settles__isnull=False)
+    settled = AuditEvent.objects.outcomes().get(settles__isnull=False)
     assert (settled.outcome, settled.detail) == ("success", "Later confirmed: done.")
     activity = john_client.get(reverse("connected_apps:activity")).content.decode()
     assert "Confirmed later" in activity
@@ -220,7 +225,7 @@ def test_an_unknown_outcome_that_did_not_happen_is_settled_as_not_done(
     john_client.post(reverse("connected_apps:revoke", args=[NOTES]))
     sandbox.clear_faults()
     john_client.get(reverse("connected_apps:list"))
-    settled = AuditEvent.objects.get(settles__isnull=False)
+    settled = AuditEvent.objects.outcomes().get(settles__isnull=False)
     assert (settled.outcome, settled.detail) == ("failed", "Later confirmed: not done.")
     assert NOTES in sandbox.authorized_client_ids(demo.SUBJECT_JOHN)
     activity = john_client.get(reverse("connected_apps:activity")).content.decode()
@@ -266,7 +271,7 @@ def test_without_the_token_list_disconnecting_works_and_is_confirmed(
     response = john_client.post(reverse("connected_apps:revoke", args=[NOTES]))
     assert response.status_code == 302
     assert NOTES not in sandbox.authorized_client_ids(demo.SUBJECT_JOHN)
-    assert AuditEvent.objects.get(action="revoke").outcome == "success"
+    assert AuditEvent.objects.outcomes().get(action="revoke").outcome == "success"
 
 
 def test_without_the_token_list_disconnecting_everything_works(
@@ -274,7 +279,9 @@ def test_without_the_token_list_disconnecting_everything_works(
 ):
     john_client.post(reverse("connected_apps:revoke_all"), {"confirm": "on"})
     assert sandbox.authorized_client_ids(demo.SUBJECT_JOHN) == []
-    assert AuditEvent.objects.filter(action="revoke", outcome="success").count() == len(johns_apps)
+    assert AuditEvent.objects.outcomes().filter(action="revoke", outcome="success").count() == len(
+        johns_apps
+    )
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
@@ -288,7 +295,7 @@ def test_without_the_token_list_removing_permissions_is_refused_and_never_sent(
     assert "cannot be removed one by one" in response.content.decode()
     assert sandbox.writes() == []
     if method == "post":
-        event = AuditEvent.objects.get()
+        event = AuditEvent.objects.outcomes().get()
         assert (event.action, event.outcome) == ("narrow", "refused")
 
 
@@ -308,7 +315,7 @@ def test_without_the_token_list_the_staff_console_offers_disconnect_only(
     )
     assert "permissions cannot be removed" in response.content.decode()
     assert sandbox.writes() == []
-    assert AuditEvent.objects.get().outcome == "refused"
+    assert AuditEvent.objects.outcomes().get().outcome == "refused"
     support_client.post(
         reverse("admin:staff_app_revoke", args=[john.pk, NOTES]), {"reason": "Ticket 9"}
     )
@@ -338,3 +345,27 @@ def test_staff_narrowing_one_token_never_leaves_a_wider_refresh_token(
         assert token["scopes"] == ["openid", "email"]
         assert "profile" not in (token.get("refreshTokenScopes") or [])
         assert "Narrowed the scopes of token" in notes
+
+
+def test_a_change_is_on_record_before_anything_reaches_authlete(transactional_db, john, sandbox):
+    sandbox.fault("latency", path="/client/authorization/delete/", delayMs=700)
+    client = Client()
+    client.force_login(john)
+
+    def disconnect() -> None:
+        try:
+            client.post(reverse("connected_apps:revoke", args=[NOTES]))
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=disconnect)
+    worker.start()
+    # While Authlete holds the disconnect, the trail already says it was sent, unconfirmed.
+    deadline = time.monotonic() + 2
+    while not AuditEvent.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    attempt = AuditEvent.objects.get()
+    assert (attempt.action, attempt.outcome) == ("revoke", "unknown")
+    assert "not confirmed yet" in attempt.detail
+    worker.join()
+    assert AuditEvent.objects.outcomes().get().outcome in ("success", "unknown")

@@ -72,7 +72,7 @@ def test_staff_narrow_one_token_and_the_others_keep_their_scopes(
     tokens = sandbox.token_state(JOHN, NOTES)
     assert tokens.pop(issued["accessTokenHash"])["scopes"] == ["openid", "email"]
     assert {h: t["scopes"] for h, t in tokens.items()} == others_before
-    event = AuditEvent.objects.get(action=AuditEvent.Action.TOKEN_NARROW)
+    event = AuditEvent.objects.outcomes().get(action=AuditEvent.Action.TOKEN_NARROW)
     assert event.outcome == AuditEvent.Outcome.SUCCESS
     assert event.token_hash == issued["accessTokenHash"]
     assert event.values_before == {"scopes": ["openid", "profile", "email"]}
@@ -111,7 +111,7 @@ def test_staff_shorten_a_tokens_expiry(support_client, john, sandbox, issued):
     assert "Changed when token" in " ".join(_messages(response))
     token = sandbox.token_state(JOHN, NOTES)[issued["accessTokenHash"]]
     assert token["accessTokenExpiresAt"] == int(when.timestamp() * 1000)
-    event = AuditEvent.objects.get(action=AuditEvent.Action.TOKEN_EXPIRY)
+    event = AuditEvent.objects.outcomes().get(action=AuditEvent.Action.TOKEN_EXPIRY)
     assert event.outcome == AuditEvent.Outcome.SUCCESS
     assert event.values_after == {"expires_at": when.isoformat()}
     assert event.values_before["expires_at"] is not None
@@ -163,14 +163,16 @@ def test_staff_set_and_remove_custom_properties_with_the_hidden_flag(
     _staff_post(support_client, john, issued, "token_properties", remove=["device"])
     token = sandbox.token_state(JOHN, NOTES)[issued["accessTokenHash"]]
     assert token["properties"] == [{"key": "ticket", "value": "T-42", "hidden": True}]
-    last = AuditEvent.objects.filter(action=AuditEvent.Action.TOKEN_PROPERTIES).first()
+    last = AuditEvent.objects.outcomes().filter(action=AuditEvent.Action.TOKEN_PROPERTIES).first()
     # A hidden value stays out of the trail.
     assert last.values_before["properties"][1] == {
         "key": "ticket",
         "value": "(hidden)",
         "hidden": True,
     }
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.TOKEN_PROPERTIES).count() == 3
+    assert (
+        AuditEvent.objects.outcomes().filter(action=AuditEvent.Action.TOKEN_PROPERTIES).count() == 3
+    )
 
 
 def test_staff_delete_one_token_and_the_app_stays_connected(support_client, john, sandbox, issued):
@@ -179,7 +181,7 @@ def test_staff_delete_one_token_and_the_app_stays_connected(support_client, john
     assert "Deleted token" in " ".join(_messages(response))
     assert set(sandbox.token_state(JOHN, NOTES)) == before - {issued["accessTokenHash"]}
     assert NOTES in sandbox.authorized_client_ids(JOHN)
-    event = AuditEvent.objects.get(action=AuditEvent.Action.TOKEN_DELETE)
+    event = AuditEvent.objects.outcomes().get(action=AuditEvent.Action.TOKEN_DELETE)
     assert event.outcome == AuditEvent.Outcome.SUCCESS and event.on_behalf
     assert event.token_hash == issued["accessTokenHash"]
 
@@ -212,7 +214,7 @@ def test_a_token_gone_meanwhile_is_reported_not_found_and_audited_as_failed(
     shown = " ".join(_messages(response))
     assert "no longer has this token" in shown
     assert "Narrowed" not in shown
-    event = AuditEvent.objects.get(action=AuditEvent.Action.TOKEN_NARROW)
+    event = AuditEvent.objects.outcomes().get(action=AuditEvent.Action.TOKEN_NARROW)
     assert event.outcome == AuditEvent.Outcome.FAILED
     assert event.result_code.startswith("A135") and event.result_code != "A135001"
     assert "NOT_FOUND" in event.detail
@@ -223,7 +225,7 @@ def test_an_unreachable_authlete_is_an_audited_failure(support_client, john, san
     response = _staff_post(support_client, john, issued, "token_delete")
     assert "could not be reached" in " ".join(_messages(response))
     assert issued["accessTokenHash"] in sandbox.token_state(JOHN, NOTES)
-    event = AuditEvent.objects.get(action=AuditEvent.Action.TOKEN_DELETE)
+    event = AuditEvent.objects.outcomes().get(action=AuditEvent.Action.TOKEN_DELETE)
     assert event.outcome == AuditEvent.Outcome.FAILED
 
 
@@ -253,7 +255,7 @@ def test_support_sees_the_same_apps_and_can_narrow_with_a_reason(
     )
     assert response.status_code == 302
     assert {tuple(s) for s in sandbox.token_scopes("john", client_id)} == {(scopes[0],)}
-    event = AuditEvent.objects.get()
+    event = AuditEvent.objects.outcomes().get()
     assert event.on_behalf and event.reason == "Customer asked"
     assert event.actor_username == "support" and event.subject == "john"
 
@@ -272,9 +274,9 @@ def test_the_audit_trail_cannot_be_edited_or_deleted_in_the_admin(
     support_client, john_client, johns_apps
 ):
     john_client.post(reverse("connected_apps:revoke", args=[johns_apps[0]]))
-    event = AuditEvent.objects.get()
+    event = AuditEvent.objects.outcomes().get()
     change = reverse("admin:connected_apps_auditevent_change", args=[event.pk])
     delete = reverse("admin:connected_apps_auditevent_delete", args=[event.pk])
     assert support_client.post(change, {"reason": "edited"}).status_code == 403
     assert support_client.post(delete, {"post": "yes"}).status_code == 403
-    assert AuditEvent.objects.get().reason == ""
+    assert AuditEvent.objects.outcomes().get().reason == ""
