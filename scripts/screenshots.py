@@ -147,6 +147,37 @@ def _error_in_place(page: Page, sandbox_url: str) -> None:
     requests.delete(f"{sandbox_url}/_sandbox/faults", timeout=5).raise_for_status()
 
 
+def _staff_console(browser: Browser, url: str) -> None:
+    """The staff console for john, as support sees it in the Django admin."""
+    context = browser.new_context(base_url=url, locale="en-GB", **VIEWPORTS["desktop"])
+    page = context.new_page()
+    page.goto("/admin/login/?next=/admin/accounts/user/%3Fq%3Djohn")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill("demo-admin")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="john", exact=True).click()
+    page.locator("#user_form").get_by_role("link", name="Connected apps").click()
+    page.wait_for_url("**/admin/people/*/apps/")
+    _shoot(page, "staff-desktop")
+    context.close()
+
+
+def _without_token_list(browser: Browser, url: str, sandbox_url: str) -> None:
+    """The list when the Authlete plan refuses the token list: apps, but not what each may do.
+
+    The portal remembers the refusal for a while in its own cache, so this comes last.
+    """
+    modes = f"{sandbox_url}/_sandbox/modes"
+    requests.put(modes, json={"token_list": "refused"}, timeout=5).raise_for_status()
+    try:
+        for device in VIEWPORTS:
+            page = _signed_in(browser, url, device)
+            _shoot(page, f"apps-no-token-list-{device}")
+            page.context.close()
+    finally:
+        requests.put(modes, json={"token_list": "available"}, timeout=5).raise_for_status()
+
+
 def main() -> None:
     if not Path(CHROMIUM).exists():
         raise SystemExit("Debian's chromium is missing: apt-get install chromium")
@@ -182,6 +213,8 @@ def main() -> None:
                 page.goto("/apps/activity/")
                 _shoot(page, f"activity-{device}")
                 page.context.close()
+            _staff_console(browser, url)
+            _without_token_list(browser, url, sandbox.url)
             browser.close()
     finally:
         sandbox.stop()
