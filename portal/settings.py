@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.middleware.AuthleteDeadlineMiddleware",
 ]
 
 TEMPLATES = [
@@ -207,7 +208,9 @@ AUTHLETE_API_VERSION = os.environ.get("AUTHLETE_API_VERSION", "v3").strip().lowe
 AUTHLETE_BASE_URL = os.environ.get("AUTHLETE_BASE_URL", "http://127.0.0.1:8765")
 # After this many consecutive calls that found Authlete unavailable, a worker process stops
 # calling it for the cool-down (seconds), then tries one call; 0 failures turns this off.
-AUTHLETE_BREAKER_COOLDOWN = _env_float("AUTHLETE_BREAKER_COOLDOWN", 15.0)
+# One second: a worker notices within about a second that Authlete answers again, and a down
+# Authlete still sees at most one trial call a second from each worker.
+AUTHLETE_BREAKER_COOLDOWN = _env_float("AUTHLETE_BREAKER_COOLDOWN", 1.0)
 AUTHLETE_BREAKER_FAILURES = _env_int("AUTHLETE_BREAKER_FAILURES", 5)
 AUTHLETE_CONNECT_TIMEOUT = _env_float("AUTHLETE_CONNECT_TIMEOUT", 2.0)
 AUTHLETE_DEADLINE = _env_float("AUTHLETE_DEADLINE", 8.0)

@@ -17,6 +17,7 @@ from connected_apps.authlete.errors import (
     AuthleteTimeout,
     AuthleteUnavailable,
 )
+from connected_apps.authlete.transport import deadline
 from connected_apps.authlete.types import (
     AuthorizedClientPage,
     ClientDetails,
@@ -59,5 +60,6 @@ __all__ = [
     "TokenPage",
     "TokenProperty",
     "TokenUpdateResult",
+    "deadline",
     "get_client",
 ]

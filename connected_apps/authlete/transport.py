@@ -126,7 +126,15 @@ class Transport:
         """One Authlete call; ``auth`` replaces the session's credentials for this call only."""
         started = time.monotonic()
         session = self._writes if write else self._reads
-        with self._breaker.guard(operation), _deadline_in(self._limits.deadline):
+        if time.monotonic() >= _deadline.get():
+            # The page's time is up: say so without sending anything.
+            _log(operation, None, None, started, "timeout")
+            raise AuthleteTimeout(
+                f"No time was left to ask Authlete for {operation}.",
+                operation=operation,
+                never_sent=True,
+            )
+        with self._breaker.guard(operation), deadline(self._limits.deadline):
             try:
                 response = session.request(
                     method, url, json=json_body, params=params, timeout=self._timeout, auth=auth
@@ -207,8 +215,13 @@ def _time_left(limit: Any) -> float:
 
 
 @contextmanager
-def _deadline_in(seconds: float) -> Iterator[None]:
-    token = _deadline.set(time.monotonic() + seconds)
+def deadline(seconds: float) -> Iterator[None]:
+    """No Authlete call inside this block outlasts ``seconds`` from now, retries included.
+
+    Blocks nest: the earlier end wins. A whole page runs inside one (``portal.middleware``),
+    so its calls share one budget however many rounds it makes.
+    """
+    token = _deadline.set(min(_deadline.get(), time.monotonic() + seconds))
     try:
         yield
     finally:

@@ -6,6 +6,7 @@ Authlete round trips whatever its size.
 
 from __future__ import annotations
 
+import contextvars
 import math
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -37,7 +38,9 @@ def fan_out[T, R](function: Callable[[T], R], items: Iterable[T]) -> list[R]:
     items = list(items)
     if len(items) <= 1:
         return [function(item) for item in items]
-    return list(_executor.map(function, items))
+    # Each call runs in a copy of the caller's context, so the page's Authlete deadline holds.
+    contexts = [contextvars.copy_context() for _ in items]
+    return list(_executor.map(lambda c, item: c.run(function, item), contexts, items))
 
 
 def clamp_page(page: int, total: int, size: int) -> tuple[int, int]:

@@ -361,3 +361,19 @@ def test_when_nothing_reached_authlete_the_page_says_nothing_changed(
     assert response.status_code == 503
     assert "Nothing was changed." in html
     assert "could not confirm" not in html
+
+
+def test_a_page_answers_within_one_deadline_however_many_rounds_it_makes(
+    world: World, settings: Any
+):
+    # The listing answers slowly but in time; then every per-app call hangs. Each call alone
+    # keeps its deadline, but only one deadline for the whole page keeps the page in time.
+    settings.AUTHLETE_DEADLINE = 2.0
+    settings.AUTHLETE_READ_TIMEOUT = 1.95
+    world.sandbox.fault("latency", path="/client/authorization/get/list", delayMs=1700)
+    world.sandbox.fault("hang", path="/auth/token/get/list")
+    started = time.monotonic()
+    response = world.john_client.get(reverse("connected_apps:list"))
+    elapsed = time.monotonic() - started
+    assert response.status_code in (502, 503)
+    assert elapsed <= settings.AUTHLETE_DEADLINE + 1, elapsed
