@@ -116,7 +116,7 @@ trap 'exit 130' INT TERM
 # --- Build ----------------------------------------------------------------------------------------
 
 build_started=$SECONDS
-if ! "${compose[@]}" build portal sandbox >"$work/build.log" 2>&1; then
+if ! "${compose[@]}" build portal worker sandbox >"$work/build.log" 2>&1; then
   fail "images build"
   show "$work/build.log"
   exit 1
@@ -190,6 +190,17 @@ if "${compose[@]}" exec -T portal python manage.py migrate --check --noinput >"$
 else
   fail "migrations: migrate --check"
   show "$work/migrate.log"
+fi
+
+worker_running() { "${compose[@]}" ps --status running --services 2>/dev/null | grep -qx worker; }
+if wait_for 60 worker_running && "${compose[@]}" exec -T worker python manage.py shell -c \
+     "from django_tasks_db.models import DBTaskResult; DBTaskResult.objects.count()" \
+     >"$work/worker.log" 2>&1; then
+  ok "the task worker runs beside the portal and reaches its queue in PostgreSQL"
+else
+  fail "the task worker is not running or cannot reach its queue"
+  "${compose[@]}" logs worker >>"$work/worker.log" 2>&1 || true
+  show "$work/worker.log"
 fi
 
 if wait_for 30 answers_200 /readyz; then

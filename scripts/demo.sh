@@ -45,6 +45,9 @@ print(", ".join(f"{k}={v}" for k, v in sorted(modes.items())))' "$AUTHLETE_BASE_
 .venv/bin/gunicorn portal.wsgi --bind "127.0.0.1:$PORT" --workers 2 --threads 4 \
   --access-logfile - --log-level warning &
 pids+=($!)
+# The task worker settles changes whose outcome a request could not learn.
+.venv/bin/python manage.py db_worker --interval 5 >var/worker.log 2>&1 &
+pids+=($!)
 
 cat <<MSG
 

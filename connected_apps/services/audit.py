@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import DatabaseError
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -26,6 +25,7 @@ from django.utils import timezone
 from connected_apps import authlete
 from connected_apps.models import AuditEvent
 from connected_apps.services.errors import AuditUnavailable
+from connected_apps.services.locks import longest_change_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -95,9 +95,24 @@ def audit_attempt(**fields: Any) -> AuditEvent:
     Raises AuditUnavailable when the row cannot be written: then nothing is sent either.
     """
     try:
-        return audit_event_record(outcome=AuditEvent.Outcome.UNKNOWN, note=_STARTED, **fields)
+        attempt = audit_event_record(outcome=AuditEvent.Outcome.UNKNOWN, note=_STARTED, **fields)
     except DatabaseError as exc:
         raise AuditUnavailable from exc
+    _settle_later(attempt)
+    return attempt
+
+
+def _settle_later(attempt: AuditEvent) -> None:
+    """Queue the read that settles this attempt if nothing completes it (a killed worker)."""
+    # Imported here: the task module builds on these services, not the other way round.
+    from connected_apps.tasks import settle_open_attempt
+
+    due = attempt.created_at + timedelta(seconds=longest_change_seconds(), microseconds=1)
+    try:
+        settle_open_attempt.using(run_after=due).enqueue(attempt_id=attempt.pk)
+    except DatabaseError:
+        # The attempt is on record; the person's next visit settles it as well.
+        logger.exception("audit: could not queue the settling of attempt %s", attempt.pk)
 
 
 def audit_complete(attempt: AuditEvent, *, outcome: str, **fields: Any) -> AuditEvent | None:
@@ -163,7 +178,7 @@ def unsettled_events(*, subject: str, limit: int = 20) -> list[AuditEvent]:
     An attempt nothing completed yet may still be running in another worker: it counts only
     once every lock it could hold has expired.
     """
-    running_until = timezone.now() - timedelta(seconds=settings.AUTHLETE_DEADLINE * 6 + 1)
+    running_until = timezone.now() - timedelta(seconds=longest_change_seconds())
     leaves = AuditEvent.objects.filter(
         subject=subject, outcome=AuditEvent.Outcome.UNKNOWN, settled_by__isnull=True
     )

@@ -21,6 +21,12 @@ from connected_apps.services.errors import ChangeInProgress
 _POLL_SECONDS = 0.05
 
 
+def longest_change_seconds() -> float:
+    """How long one change may run: a few Authlete calls, each within the deadline. A lock (and
+    an unfinished attempt in the audit) older than this belongs to a change that has ended."""
+    return settings.AUTHLETE_DEADLINE * 6 + 1
+
+
 @contextlib.contextmanager
 def app_lock(subject: str, client_id: int) -> Iterator[None]:
     """Hold the lock of (subject, client) while the block runs, or raise ChangeInProgress.
@@ -28,14 +34,13 @@ def app_lock(subject: str, client_id: int) -> Iterator[None]:
     A waiting change gives up after about one Authlete call's deadline. The lock expires by
     itself well after the longest change could last, so a killed worker cannot keep it.
     """
-    deadline = settings.AUTHLETE_DEADLINE
     # Subjects may hold any character; a digest keeps the cache key portable.
     person = hashlib.sha256(subject.encode()).hexdigest()[:32]
     key = f"lock:app:{client_id}:{person}"
     owner = secrets.token_hex(8)
-    give_up = time.monotonic() + deadline
+    give_up = time.monotonic() + settings.AUTHLETE_DEADLINE
     # cache.add is atomic on Redis and the local-memory cache: only one caller creates the key.
-    while not cache.add(key, owner, timeout=int(deadline * 6) + 1):
+    while not cache.add(key, owner, timeout=int(longest_change_seconds())):
         if time.monotonic() >= give_up:
             raise ChangeInProgress(client_id)
         time.sleep(_POLL_SECONDS)

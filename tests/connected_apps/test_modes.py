@@ -12,13 +12,17 @@ import time
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 import authlete_sandbox
 from authlete_sandbox import seed as demo
 from connected_apps.models import AuditEvent
+from connected_apps.services.audit import Actor, audit_attempt
 from tests.conftest import Sandbox
 
 pytestmark = pytest.mark.django_db
@@ -369,3 +373,25 @@ def test_a_change_is_on_record_before_anything_reaches_authlete(transactional_db
     assert "not confirmed yet" in attempt.detail
     worker.join()
     assert AuditEvent.objects.outcomes().get().outcome in ("success", "unknown")
+
+
+def test_an_attempt_whose_worker_died_is_settled_by_the_task_worker(
+    transactional_db, john, sandbox, settings
+):
+    # The portal recorded the attempt and sent the disconnect, then its worker was killed
+    # before it could record the answer; Authlete had acted.
+    settings.AUTHLETE_DEADLINE = 0.01  # a change that old can no longer be running
+    attempt = audit_attempt(
+        actor=Actor(user=john),
+        subject=demo.SUBJECT_JOHN,
+        client_id=NOTES,
+        client_name="Inkwell Notes",
+        action=AuditEvent.Action.REVOKE,
+    )
+    sandbox.api("POST", f"/client/authorization/delete/{NOTES}", json={"subject": "john"})
+    queued = DBTaskResult.objects.get()
+    assert queued.run_after > attempt.created_at
+    time.sleep(max(0.0, (queued.run_after - timezone.now()).total_seconds()) + 0.05)
+    call_command("db_worker", "--batch", "--no-startup-delay")
+    final = AuditEvent.objects.outcomes().get()
+    assert (final.outcome, final.confirmed_later, final.settles) == ("success", True, attempt)
