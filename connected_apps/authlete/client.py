@@ -146,7 +146,8 @@ class AuthleteClient:
             "authorization_update",
             "POST",
             f"/client/authorization/update/{int(client_id)}",
-            parsing.outcome,
+            # The spec's documented success: "[A138001] Updated N access token(s)".
+            partial(parsing.confirmed, result_code="A138001"),
             json_body={"subject": subject, "scopes": list(scopes)},
             write=True,
         )
@@ -156,7 +157,8 @@ class AuthleteClient:
             "authorization_delete",
             "POST",
             f"/client/authorization/delete/{int(client_id)}",
-            parsing.outcome,
+            # The spec's documented success: "[A137001] Deleted N access token(s)".
+            partial(parsing.confirmed, result_code="A137001"),
             json_body={"subject": subject},
             write=True,
         )

@@ -149,6 +149,15 @@ def granted_scopes(body: Body) -> GrantedScopes:
     )
 
 
+def confirmed(body: Body, *, result_code: str) -> ResultOutcome:
+    """The outcome of a write, only when Authlete answered with the documented success code:
+    any other answer to a 2xx proves nothing and is reported as malformed (an unknown outcome)."""
+    answer = outcome(body)
+    if answer.result_code != result_code:
+        raise _ShapeError(f"resultCode (expected {result_code}, got {answer.result_code!r})")
+    return answer
+
+
 def outcome(body: Body) -> ResultOutcome:
     message = _text(body, "resultMessage")
     match = _COUNT_IN_MESSAGE.search(message)
