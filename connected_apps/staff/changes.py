@@ -1,31 +1,23 @@
-"""The staff console: a person's connected apps as support sees them, and changes with a reason.
+"""The staff console's changes: each a POST that needs a reason and reports its outcome.
 
-Mounted on the admin site (its login and look) by ``portal.admin``. Every change is one POST
-view; each asks for the reason the person will read in their activity, and is audited as done
-on their behalf.
+Every change is done on the person's behalf and audited with the reason they will read.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
-from accounts.subjects import subject_for_user
 from connected_apps import authlete
 from connected_apps.forms import (
     NarrowForm,
@@ -35,7 +27,7 @@ from connected_apps.forms import (
     TokenPropertiesForm,
 )
 from connected_apps.services import apps, narrow, revoke, tokens
-from connected_apps.services.audit import Actor, audit_event_list
+from connected_apps.services.audit import Actor
 from connected_apps.services.errors import (
     AuditUnavailable,
     ChangeInProgress,
@@ -47,11 +39,14 @@ from connected_apps.services.errors import (
     TokenChangeRefused,
     TokenUpdateFailed,
 )
-from connected_apps.services.rules import token_max_expiry, token_ref, token_short_hash
 from connected_apps.services.types import OwnedToken
-from connected_apps.views.common import actor_for, page_number
-
-MANAGE_PERMISSION = "connected_apps.manage_connected_apps"
+from connected_apps.staff.pages import (
+    authlete_trouble,
+    person_of,
+    token_form_prefix,
+    trouble_page,
+)
+from connected_apps.views.common import actor_for
 
 # What each non-OK action of Authlete's token update means; none of them changed the token.
 TOKEN_UPDATE_FAILURES = {
@@ -64,80 +59,6 @@ TOKEN_UPDATE_FAILURES = {
         "Authlete had an internal error. Nothing was changed; try again."
     ),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class TokenRow:
-    """One token of a person for an app, with the staff forms that change it."""
-
-    token: authlete.TokenInfo
-    ref: str
-    short_hash: str
-    max_expiry: datetime
-    narrow_form: TokenNarrowForm
-    expiry_form: TokenExpiryForm
-    properties_form: TokenPropertiesForm
-
-
-def token_row(token: authlete.TokenInfo) -> TokenRow:
-    prefix = _token_prefix(token.access_token_hash)
-    return TokenRow(
-        token=token,
-        ref=token_ref(token.access_token_hash),
-        short_hash=token_short_hash(token.access_token_hash),
-        max_expiry=token_max_expiry(token.created_at),
-        narrow_form=TokenNarrowForm(token=token, prefix=prefix),
-        expiry_form=TokenExpiryForm(token=token, prefix=prefix),
-        properties_form=TokenPropertiesForm(token=token, prefix=prefix),
-    )
-
-
-def urlpatterns(site: admin.AdminSite) -> list[URLPattern]:
-    """The console's URLs, each behind the admin's login."""
-    app = "people/<int:user_id>/apps/<int:client_id>/"
-    token = f"{app}tokens/<str:token_hash>/"
-    routes: list[tuple[str, Callable[..., HttpResponse], str]] = [
-        ("people/<int:user_id>/apps/", person_apps, "staff_person_apps"),
-        (f"{app}narrow/", app_narrow, "staff_app_narrow"),
-        (f"{app}revoke/", app_revoke, "staff_app_revoke"),
-        (f"{token}narrow/", token_narrow, "staff_token_narrow"),
-        (f"{token}expiry/", token_expiry, "staff_token_expiry"),
-        (f"{token}properties/", token_properties, "staff_token_properties"),
-        (f"{token}delete/", token_delete, "staff_token_delete"),
-    ]
-    return [path(route, site.admin_view(view), name=name) for route, view, name in routes]
-
-
-_PAGE = "admin/connected_apps/user_apps.html"
-
-
-@require_GET
-def person_apps(request: HttpRequest, user_id: int) -> HttpResponse:
-    """Staff see a person's apps as the person does, each with the tools to change it."""
-    person, subject = _person(request, user_id)
-    context = _page_context(request, person, subject)
-    if not subject:
-        return TemplateResponse(request, _PAGE, context)
-    try:
-        app_page = apps.connected_app_list(
-            subject=subject, page=page_number(request.GET.get("page")), query=""
-        )
-        held = tokens.token_list(
-            subject=subject, client_ids=[app.client_id for app in app_page.apps]
-        )
-    except authlete.AuthleteError as exc:
-        return _trouble_page(request, person, subject, _authlete_trouble(exc))
-    context["app_page"] = app_page
-    context["apps"] = [
-        (
-            app,
-            NarrowForm(app=app, prefix=f"app{app.client_id}"),
-            [token_row(token) for token in held[app.client_id]],
-        )
-        for app in app_page.apps
-    ]
-    context["events"] = audit_event_list(subject=subject, limit=20)
-    return TemplateResponse(request, _PAGE, context)
 
 
 type _Action = Callable[..., str]
@@ -157,7 +78,7 @@ def _staff_change_view(action: _Action, *, trouble_as_page: bool) -> Callable[..
     @require_POST
     @functools.wraps(action)
     def view(request: HttpRequest, user_id: int, client_id: int, **ids: str) -> HttpResponse:
-        person, subject = _person(request, user_id)
+        person, subject = person_of(request, user_id)
         if not subject:
             raise Http404
         back = reverse("admin:staff_person_apps", args=[person.pk]) + f"#app-{client_id}"
@@ -191,15 +112,15 @@ def _staff_change_view(action: _Action, *, trouble_as_page: bool) -> Callable[..
                 else _("Authlete did not complete the change; try again.")
             )
             if trouble_as_page:
-                return _trouble_page(request, person, subject, text, status=502)
+                return trouble_page(request, person, subject, text, status=502)
             messages.warning(request, text)
         except TokenUpdateFailed as failure:
             fallback = _("Authlete did not confirm the change. Nothing was changed.")
             messages.error(request, TOKEN_UPDATE_FAILURES.get(failure.action, fallback))
         except authlete.AuthleteError as exc:
             if trouble_as_page:
-                return _trouble_page(request, person, subject, _authlete_trouble(exc))
-            messages.error(request, _authlete_trouble(exc))
+                return trouble_page(request, person, subject, authlete_trouble(exc))
+            messages.error(request, authlete_trouble(exc))
         else:
             if done:
                 messages.success(request, done)
@@ -293,37 +214,9 @@ def token_delete(
     return _("Deleted token %(token)s… of %(app)s.") % _label(owned)
 
 
-def _person(request: HttpRequest, user_id: int) -> tuple[Any, str | None]:
-    if not request.user.has_perm(MANAGE_PERMISSION):
-        raise PermissionDenied
-    person = get_object_or_404(get_user_model(), pk=user_id)
-    return person, subject_for_user(person)
-
-
-def _page_context(request: HttpRequest, person: Any, subject: str | None) -> dict[str, Any]:
-    return {
-        **admin.site.each_context(request),
-        "title": _("Connected apps of %(user)s") % {"user": person.get_username()},
-        "person": person,
-        "subject": subject,
-        "apps": [],
-    }
-
-
-def _trouble_page(
-    request: HttpRequest, person: Any, subject: str, error: str, *, status: int = 503
-) -> TemplateResponse:
-    context = {**_page_context(request, person, subject), "error": error}
-    return TemplateResponse(request, _PAGE, context, status=status)
-
-
 def _owned(subject: str, client_id: int, token_hash: str) -> OwnedToken:
     """The token, checked to be this person's for this app right now."""
     return tokens.token_get(subject=subject, client_id=client_id, token_hash=token_hash)
-
-
-def _token_prefix(access_token_hash: str) -> str:
-    return f"tok-{token_ref(access_token_hash)}"
 
 
 def _label(owned: OwnedToken) -> dict[str, str]:
@@ -333,7 +226,7 @@ def _label(owned: OwnedToken) -> dict[str, str]:
 def _token_form[F: forms.Form](
     request: HttpRequest, form_class: type[F], owned: OwnedToken
 ) -> F | None:
-    prefix = _token_prefix(owned.token.access_token_hash)
+    prefix = token_form_prefix(owned.token.access_token_hash)
     return _valid_form(request, form_class, token=owned.token, prefix=prefix)
 
 
@@ -348,7 +241,3 @@ def _valid_form[F: forms.Form](
         for error in errors:
             messages.error(request, error)
     return None
-
-
-def _authlete_trouble(exc: authlete.AuthleteError) -> str:
-    return _("Authlete could not be reached or refused the call: %(error)s") % {"error": exc}
