@@ -21,21 +21,15 @@ from django_tasks_db.models import DBTaskResult
 
 import authlete_sandbox
 from authlete_sandbox import seed as demo
+from authlete_sandbox.modes import Modes
 from connected_apps.models import AuditEvent
 from connected_apps.services.audit import Actor, audit_attempt
 from tests.conftest import Sandbox
 
 pytestmark = pytest.mark.django_db
 
-DOCUMENTED = {
-    "token_list_cap": 20,
-    "server": "shared",
-    "refresh_scopes": "stay",
-    "scope_filtering": True,
-    "v2_owner_credentials": True,
-    "unknown_id": 404,
-    "token_list": "available",
-}
+# The sandbox's defaults are Authlete's documented behaviour (tests/authlete_sandbox/test_modes.py).
+DOCUMENTED = Modes().as_json()
 MODES = {
     "documented defaults": {},
     "dedicated server, refresh scopes follow": {"server": "dedicated", "refresh_scopes": "follow"},
