@@ -183,7 +183,7 @@ def unsettled_events(*, subject: str, limit: int = 20) -> list[AuditEvent]:
         subject=subject, outcome=AuditEvent.Outcome.UNKNOWN, settled_by__isnull=True
     )
     finished = leaves.filter(settles__isnull=False) | leaves.filter(created_at__lt=running_until)
-    return list(finished.order_by("created_at", "id")[:limit])
+    return list(finished.select_related("settles").order_by("created_at", "id")[:limit])
 
 
 def audit_event_settle(event: AuditEvent, *, done: bool) -> AuditEvent:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from connected_apps import authlete
 from connected_apps.models import AuditEvent
 from connected_apps.services import reads
 from connected_apps.services.audit import audit_event_settle, unsettled_events
 from connected_apps.services.errors import TokensUnreadable
+from connected_apps.services.locks import longest_change_seconds
 from connected_apps.services.rules import holds_any
 
 
@@ -30,8 +35,15 @@ def settle_unknown(*, subject: str) -> None:
     tokens_of = dict(zip(client_ids, held, strict=True))
     for event in events:
         done = _done(event, tokens_of[event.client_id])
-        if done is not None:
+        if done or (done is False and _could_not_land_anymore(event)):
             audit_event_settle(event, done=done)
+
+
+def _could_not_land_anymore(event: AuditEvent) -> bool:
+    """Seeing a change done is conclusive at once; seeing it not done only once a write that
+    timed out can no longer be carried out late (Authlete may still be working on it)."""
+    started = event.settles.created_at if event.settles_id else event.created_at
+    return timezone.now() - started > timedelta(seconds=longest_change_seconds())
 
 
 def _settle_by_listing(subject: str, events: list[AuditEvent]) -> None:
@@ -41,8 +53,11 @@ def _settle_by_listing(subject: str, events: list[AuditEvent]) -> None:
     except authlete.AuthleteError:
         return
     for event in events:
-        if event.action == AuditEvent.Action.REVOKE:
-            audit_event_settle(event, done=event.client_id not in listed)
+        if event.action != AuditEvent.Action.REVOKE:
+            continue
+        done = event.client_id not in listed
+        if done or _could_not_land_anymore(event):
+            audit_event_settle(event, done=done)
 
 
 def _done(event: AuditEvent, tokens: list[authlete.TokenInfo]) -> bool | None:

@@ -224,8 +224,13 @@ def test_an_unknown_outcome_that_did_not_happen_is_settled_as_not_done(
     sandbox.fault("hang", path="/client/authorization/delete/")
     john_client.post(reverse("connected_apps:revoke", args=[NOTES]))
     sandbox.clear_faults()
+    # Right away, "not done" may only mean "not yet": Authlete could still act late.
     john_client.get(reverse("connected_apps:list"))
-    settled = AuditEvent.objects.outcomes().get(settles__isnull=False)
+    assert AuditEvent.objects.outcomes().get().outcome == "unknown"
+    # A minute later (the rows are moved back in time rather than the test waiting) it is final.
+    AuditEvent.objects.update(created_at=timezone.now() - timedelta(minutes=1))
+    john_client.get(reverse("connected_apps:list"))
+    settled = AuditEvent.objects.outcomes().get()
     assert (settled.outcome, settled.detail) == ("failed", "Later confirmed: not done.")
     assert NOTES in sandbox.authorized_client_ids(demo.SUBJECT_JOHN)
     activity = john_client.get(reverse("connected_apps:activity")).content.decode()
@@ -393,3 +398,20 @@ def test_an_attempt_whose_worker_died_is_settled_by_the_task_worker(
     call_command("db_worker", "--batch", "--no-startup-delay")
     final = AuditEvent.objects.outcomes().get()
     assert (final.outcome, final.confirmed_later, final.settles) == ("success", True, attempt)
+
+
+def test_a_late_change_read_too_soon_is_not_settled_as_not_done(john_client, sandbox, settings):
+    # Authlete carries the disconnect out after the portal gave up waiting; the person opens
+    # the list before it lands. That read must not record "not done" for good.
+    settings.AUTHLETE_READ_TIMEOUT = 0.3
+    settings.AUTHLETE_DEADLINE = 1.0
+    sandbox.fault("latency", path="/client/authorization/delete/", delayMs=900)
+    john_client.post(reverse("connected_apps:revoke", args=[NOTES]))
+    john_client.get(reverse("connected_apps:list"))
+    assert not AuditEvent.objects.filter(confirmed_later=True).exists()
+    deadline = time.monotonic() + 3
+    while NOTES in sandbox.authorized_client_ids(demo.SUBJECT_JOHN) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    john_client.get(reverse("connected_apps:list"))
+    final = AuditEvent.objects.outcomes().get()
+    assert (final.outcome, final.confirmed_later) == ("success", True)
