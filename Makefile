@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-.PHONY: help demo test lint format install clean bench screenshots container-check
+.PHONY: help demo test lint format install clean bench faults screenshots container-check
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -18,6 +18,9 @@ test:  ## Run the whole test suite (set DATABASE_URL=postgres://... for PostgreS
 
 bench:  ## Measure latency and throughput of the main pages against a sandbox with fixed latency
 	@scripts/bootstrap.sh && .venv/bin/python scripts/bench.py
+
+faults:  ## Break Authlete mid-change; compare what pages say, the audit and what Authlete holds
+	@scripts/bootstrap.sh && .venv/bin/python scripts/faults.py
 
 screenshots:  ## Write PNGs of the main pages (desktop and phone) into docs/screenshots/
 	@scripts/bootstrap.sh && .venv/bin/python scripts/screenshots.py

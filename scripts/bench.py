@@ -12,13 +12,11 @@ import contextlib
 import os
 import platform
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,77 +26,23 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from authlete_sandbox import SERVICE_ID, SERVICE_TOKEN  # noqa: E402
-from tests.support import free_port, wait_until_up  # noqa: E402
+from tests.support import (  # noqa: E402
+    SandboxControl,
+    create_users,
+    free_port,
+    gunicorn_command,
+    manage,
+    portal_environment,
+    running,
+    sandbox_command,
+    sign_in,
+    wait_until_up,
+)
 
 PASSWORD = "bench-password-not-secret"  # noqa: S105 - throwaway users in a temp database
 SCOPES = ["openid", "email", "profile"]
-# Overrides for the bench only: the per-person write limit would turn the write runs into 429s,
-# and collected static files go to the temp directory, not the source tree.
-BENCH_SETTINGS = (
-    "from portal.settings import *  # noqa\n"
-    "PORTAL_WRITES_PER_MINUTE = 0\n"
-    "STATIC_ROOT = VAR_DIR / 'staticfiles'\n"
-)
-
-
-@contextlib.contextmanager
-def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
-    with log.open("w") as out:
-        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
-            args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            yield proc
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=15)
-
-
-class Sandbox:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.http = requests.Session()
-        self.http.headers["Authorization"] = f"Bearer {SERVICE_TOKEN}"
-
-    def create_client(self, n: int) -> int:
-        body = {
-            "clientName": f"Bench app {n}",
-            "developer": "bench",
-            "clientType": "PUBLIC",
-            "redirectUris": ["https://bench.example/callback"],
-        }
-        response = self.http.post(f"{self.url}/api/{SERVICE_ID}/client/create", json=body)
-        response.raise_for_status()
-        return response.json()["clientId"]
-
-    def authorize(self, subject: str, client_id: int) -> None:
-        body = {"clientId": client_id, "subject": subject, "scopes": SCOPES, "refresh": True}
-        self.http.post(f"{self.url}/_sandbox/authorize", json=body).raise_for_status()
-
-
-def _sign_in(base: str, username: str) -> dict[str, str]:
-    """Cookies of a signed-in session, through the real login form.
-
-    The portal marks its cookies Secure (production settings) and this runs over plain HTTP on
-    loopback, so the cookies are carried by hand instead of by requests' cookie jar.
-    """
-    form = requests.get(f"{base}/accounts/login/", timeout=10)
-    csrf = form.cookies["csrftoken"]
-    response = requests.post(
-        f"{base}/accounts/login/",
-        data={"login": username, "password": PASSWORD, "csrfmiddlewaretoken": csrf},
-        cookies={"csrftoken": csrf},
-        allow_redirects=False,
-        timeout=10,
-    )
-    if response.status_code != 302 or "sessionid" not in response.cookies:
-        raise SystemExit(f"signing in as {username} failed: HTTP {response.status_code}")
-    # Signing in rotates the CSRF token.
-    return {
-        "sessionid": response.cookies["sessionid"],
-        "csrftoken": response.cookies.get("csrftoken", csrf),
-    }
+# An override for the bench only: the per-person write limit would turn the write runs into 429s.
+BENCH_SETTINGS = "PORTAL_WRITES_PER_MINUTE = 0\n"
 
 
 def _cpu_seconds(root: int) -> float:
@@ -180,62 +124,33 @@ def main() -> None:
     writes_needed = sum(counts.values())
 
     tmp = Path(tempfile.mkdtemp(prefix="portal-bench-"))
-    (tmp / "bench_settings.py").write_text(BENCH_SETTINGS)
     sandbox_port, portal_port = free_port(), free_port()
     sandbox_url = f"http://127.0.0.1:{sandbox_port}"
     base = f"http://127.0.0.1:{portal_port}"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AUTHLETE_"))},
-        "PYTHONPATH": f"{tmp}{os.pathsep}{ROOT}",
-        "DJANGO_SETTINGS_MODULE": "bench_settings",
-        "PORTAL_VAR_DIR": str(tmp),
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "bench-only-" + "k" * 50,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "DJANGO_LOG_LEVEL": "WARNING",
-        "AUTHLETE_BASE_URL": sandbox_url,
-        "AUTHLETE_SERVICE_ID": SERVICE_ID,
-        "AUTHLETE_SERVICE_TOKEN": SERVICE_TOKEN,
-    }
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    python = sys.executable
-
-    def manage(*args: str) -> None:
-        subprocess.run(  # noqa: S603
-            [python, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True
-        )
+    env = portal_environment(tmp, sandbox_url, BENCH_SETTINGS)
 
     print(f"Preparing in {tmp} ...", file=sys.stderr)
-    manage("migrate", "--noinput")
-    manage("collectstatic", "--noinput")
+    manage(env, "migrate", "--noinput")
+    manage(env, "collectstatic", "--noinput")
     users = ["bench5", "bench500", "benchn", "benchr"]
-    manage(
-        "shell",
-        "-c",
-        "from django.contrib.auth import get_user_model as g\n"
-        + "".join(f"g().objects.create_user({u!r}, password={PASSWORD!r})\n" for u in users),
-    )
-    sandbox_cmd = [python, "-m", "authlete_sandbox", "--port", str(sandbox_port)]
-    sandbox_cmd += ["--seed", "demo", "--latency-ms", str(options.latency_ms)]
-    gunicorn = [str(Path(python).parent / "gunicorn"), "portal.wsgi:application"]
-    gunicorn += ["-b", f"127.0.0.1:{portal_port}", "-k", "gthread"]
-    gunicorn += ["-w", str(options.workers), "--threads", str(options.threads), "--log-level"]
-    gunicorn += ["warning"]
+    create_users(env, users, PASSWORD)
+    sandbox_cmd = sandbox_command(sandbox_port, "--seed", "demo")
+    sandbox_cmd += ["--latency-ms", str(options.latency_ms)]
+    gunicorn = gunicorn_command(portal_port, options.workers, options.threads)
     with (
-        _process(sandbox_cmd, env, tmp / "sandbox.log") as sandbox_proc,
-        _process(gunicorn, env, tmp / "gunicorn.log") as portal_proc,
+        running(sandbox_cmd, env, tmp / "sandbox.log") as sandbox_proc,
+        running(gunicorn, env, tmp / "gunicorn.log") as portal_proc,
     ):
         wait_until_up(f"{sandbox_url}/_sandbox/requests")
         wait_until_up(f"{base}/healthz")
-        sandbox = Sandbox(sandbox_url)
+        sandbox = SandboxControl(sandbox_url)
         print("Creating 500 clients and the grants ...", file=sys.stderr)
         with ThreadPoolExecutor(max_workers=16) as pool:
-            clients = list(pool.map(sandbox.create_client, range(max(500, writes_needed))))
-            list(pool.map(lambda c: sandbox.authorize("bench500", c), clients[:500]))
-            list(pool.map(lambda c: sandbox.authorize("bench5", c), clients[:5]))
-        sessions = {user: _sign_in(base, user) for user in users}
+            names = [f"Bench app {n}" for n in range(max(500, writes_needed))]
+            clients = list(pool.map(sandbox.create_client, names))
+            list(pool.map(lambda c: sandbox.authorize("bench500", c, SCOPES), clients[:500]))
+            list(pool.map(lambda c: sandbox.authorize("bench5", c, SCOPES), clients[:5]))
+        sessions = {user: sign_in(base, user, PASSWORD) for user in users}
         detail_id = clients[0]
 
         def get(path: str) -> Callable[[requests.Session, int], requests.Response]:
@@ -246,7 +161,7 @@ def main() -> None:
         def narrow_batch(count: int) -> Callable[[requests.Session, int], requests.Response]:
             ids = [next(narrowed) for _ in range(count)]
             with ThreadPoolExecutor(max_workers=16) as pool:
-                list(pool.map(lambda c: sandbox.authorize("benchn", c), ids))
+                list(pool.map(lambda c: sandbox.authorize("benchn", c, SCOPES), ids))
             return lambda s, i: s.post(
                 f"{base}/apps/{ids[i]}/narrow/",
                 {"keep": ["openid"]},
@@ -257,7 +172,7 @@ def main() -> None:
         def revoke_batch(count: int) -> Callable[[requests.Session, int], requests.Response]:
             ids = clients[:count]
             with ThreadPoolExecutor(max_workers=16) as pool:
-                list(pool.map(lambda c: sandbox.authorize("benchr", c), ids))
+                list(pool.map(lambda c: sandbox.authorize("benchr", c, SCOPES), ids))
             return lambda s, i: s.post(
                 f"{base}/apps/{ids[i]}/revoke/", timeout=30, allow_redirects=False
             )
