@@ -163,6 +163,7 @@ class Case:
     sent_at: float = 0.0
     seconds: float = 0.0
     error: str = ""  # the harness could not run this case
+    browser: Any = None  # the person's signed-in session, for the final look
 
 
 # --- Pages, as a browser sees them ---------------------------------------------------------------
@@ -311,16 +312,30 @@ class Harness:
         if fault.kind:
             # A breaker the fault opened in a worker tries Authlete again after its cool-down.
             time.sleep(BREAKER_COOLDOWN + 0.2)
-        # The list page settles the outcomes nobody could confirm.
+        # The list page settles the outcomes nobody could confirm: "done" at once, "not done"
+        # only once a late write could no longer land (see settle_late below).
         settle_at = time.time()
         self._seen(case, browser.get(f"{self.base}/apps/", timeout=30), settle_at)
+        case.browser = browser
         for call in self.sandbox.requests():
             path = call["path"].removeprefix(f"/api/{SERVICE_ID}")
             answer = call["status"] or "no answer (yet)"
             case.timeline.append(
                 (call["at"] / 1000, f"Authlete got {call['method']} {path}: {answer}")
             )
-        self.compare(case)
+
+    def settle_late(self, cases: list[Case]) -> None:
+        """Once no change can still be running (the portal's longest change: six deadlines and
+        a second), each person opens the list again; then every case is compared."""
+        sent = [case.sent_at for case in cases if case.sent_at]
+        if sent:
+            time.sleep(max(0.0, max(sent) + DEADLINE * 6 + 1.5 - time.time()))
+        for case in cases:
+            if case.error or case.browser is None:
+                continue
+            settle_at = time.time()
+            self._seen(case, case.browser.get(f"{self.base}/apps/", timeout=30), settle_at)
+            self.compare(case)
 
     @staticmethod
     def _seen(case: Case, response: requests.Response, started: float) -> None:
@@ -626,6 +641,8 @@ def main() -> int:
                     except (RuntimeError, requests.RequestException, psycopg.Error) as problem:
                         case.error = f"{type(problem).__name__}: {problem}"
                         harness.sandbox.clear_faults()
+                print("  waiting until no change can still be running ...", file=sys.stderr)
+                harness.settle_late(cases)
                 for n, person in enumerate(people):
                     client_id = harness.sandbox.create_client(f"Recovery app {n}")
                     harness.sandbox.authorize(person, client_id, SCOPES)
