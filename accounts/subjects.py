@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 
@@ -59,7 +60,26 @@ def developer_for_user(user: Any) -> str | None:
 
 def _attribute(user: Any, name: str) -> str | None:
     """The user's attribute ``name`` as a non-empty string, or None (also when ``name`` is "")."""
+    if name == "email":
+        return _verified_email(user)
     value = getattr(user, name, None) if name else None
     if value is None:
         return None
     return str(value).strip() or None
+
+
+def _verified_email(user: Any) -> str | None:
+    """The user's primary address, only when verified and no other account verified it too.
+
+    Anyone can type someone else's address into their profile; only a verified, unique address
+    may name a subject, or a stranger could take over another person's grants.
+    """
+    address = (
+        EmailAddress.objects.filter(user=user, primary=True, verified=True)
+        .values_list("email", flat=True)
+        .first()
+    )
+    if not address:
+        return None
+    shared = EmailAddress.objects.filter(email__iexact=address, verified=True).exclude(user=user)
+    return None if shared.exists() else address.strip() or None

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.http import HttpRequest
 from django.urls import URLPattern, URLResolver
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +14,11 @@ from django.utils.translation import gettext_lazy as _
 class PortalAdminSite(admin.AdminSite):
     site_header = _("Connected apps — staff")
     site_title = _("Connected apps staff")
+
+    # Staff sign in through allauth like everyone, with its two-factor step and its limits on
+    # failed attempts; the admin's own password form would skip both.
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        return secure_admin_login(super().login)(request, extra_context)
 
     def get_urls(self) -> list[URLResolver | URLPattern]:
         # Imported here: the console's views import forms and services, which need apps loaded.

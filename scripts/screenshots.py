@@ -151,10 +151,11 @@ def _staff_console(browser: Browser, url: str) -> None:
     """The staff console for john, as support sees it in the Django admin."""
     context = browser.new_context(base_url=url, locale="en-GB", **VIEWPORTS["desktop"])
     page = context.new_page()
-    page.goto("/admin/login/?next=/admin/accounts/user/%3Fq%3Djohn")
-    page.get_by_label("Username").fill("admin")
+    # Staff sign in through the portal's own sign-in page, which the admin sends them to.
+    page.goto("/admin/accounts/user/?q=john")
+    page.get_by_label("Username or email").fill("admin")
     page.get_by_label("Password").fill("demo-admin")
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Sign In").click()
     page.get_by_role("link", name="john", exact=True).click()
     page.locator("#user_form").get_by_role("link", name="Connected apps").click()
     page.wait_for_url("**/admin/people/*/apps/")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.models import AnonymousUser
 
@@ -46,7 +47,27 @@ def test_without_override_or_sub_the_username_is_the_subject(john: Any):
 
 def test_the_attribute_used_is_configurable(john: Any, settings: Any):
     settings.PORTAL_SUBJECT_ATTRIBUTE = "email"
+    EmailAddress.objects.create(user=john, email=john.email, primary=True, verified=True)
     assert subject_for_user(john) == "john@example.com"
+
+
+def test_an_unverified_address_never_names_a_subject(john: Any, settings: Any):
+    # Someone adds another person's address and makes it primary: it proves nothing.
+    settings.PORTAL_SUBJECT_ATTRIBUTE = "email"
+    EmailAddress.objects.create(user=john, email="victim@example.com", primary=True)
+    john.email = "victim@example.com"
+    john.save()
+    assert subject_for_user(john) is None
+
+
+def test_an_address_two_accounts_verified_names_no_subject(
+    john: Any, settings: Any, django_user_model: Any
+):
+    settings.PORTAL_SUBJECT_ATTRIBUTE = "email"
+    EmailAddress.objects.create(user=john, email=john.email, primary=True, verified=True)
+    twin = django_user_model.objects.create_user("twin", email=john.email.upper())
+    EmailAddress.objects.create(user=twin, email=twin.email, primary=True, verified=True)
+    assert subject_for_user(john) is None and subject_for_user(twin) is None
 
 
 def test_an_empty_configured_attribute_gives_no_subject(john: Any, settings: Any):

@@ -250,3 +250,17 @@ def test_the_admin_connected_apps_view_needs_its_permission(make_user, john, san
     assert reply.status_code == 403
     assert sandbox.requests() == []
     assert AuditEvent.objects.outcomes().count() == 0
+
+
+def test_the_admin_sign_in_goes_through_allauth_with_its_second_factor(make_user, client):
+    # A staff password alone must not open the admin: its own login form is replaced by the
+    # portal's sign-in, which asks for the second factor and limits failed attempts.
+    make_user("staffer", staff=True)
+    form = client.get("/admin/login/?next=/admin/")
+    assert form.status_code == 302 and form["Location"].startswith(reverse("account_login"))
+    posted = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "staffer", "password": "correct horse battery staple", "next": "/admin/"},
+    )
+    assert posted.status_code == 302 and posted["Location"].startswith(reverse("account_login"))
+    assert client.get("/admin/").status_code == 302
