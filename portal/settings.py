@@ -156,6 +156,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optional")
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# How many proxies in front of the portal append to X-Forwarded-For (1 behind one TLS proxy).
+# The client's address is taken that far from the right, for sign-in limits and the audit alike;
+# 0 trusts no header and uses the connection's address.
+ALLAUTH_TRUSTED_PROXY_COUNT = _env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_ADAPTER = "accounts.allauth.AccountAdapter"
 AUTH_PASSWORD_VALIDATORS = [

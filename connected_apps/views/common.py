@@ -10,8 +10,10 @@ import functools
 import time
 from collections.abc import Callable
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -45,11 +47,20 @@ def actor_for(request: HttpRequest, *, staff_reason: str | None = None) -> Actor
     """Who is asking, from where; staff acting for someone pass the reason they gave."""
     return Actor(
         user=request.user,
-        ip_address=request.META.get("REMOTE_ADDR") or None,
+        ip_address=_client_ip(request),
         user_agent=request.headers.get("User-Agent", "")[:512],
         on_behalf=staff_reason is not None,
         reason=staff_reason or "",
     )
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    """The client's address as allauth's sign-in limits see it: through exactly as many proxies
+    as ``DJANGO_TRUSTED_PROXY_COUNT`` says, so the audit and the limits agree."""
+    try:
+        return get_account_adapter(request).get_client_ip(request)
+    except (PermissionDenied, ImproperlyConfigured):
+        return None
 
 
 def fragment_template(request: HtmxHttpRequest, template: str, partial: str) -> str:

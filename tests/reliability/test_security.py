@@ -264,3 +264,23 @@ def test_the_admin_sign_in_goes_through_allauth_with_its_second_factor(make_user
     )
     assert posted.status_code == 302 and posted["Location"].startswith(reverse("account_login"))
     assert client.get("/admin/").status_code == 302
+
+
+def test_behind_one_proxy_each_client_has_its_own_sign_in_limit_and_audit_address(
+    settings, make_user, john, sandbox, johns_apps
+):
+    # One TLS proxy appends the client's address; the portal sees only the proxy's connection.
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    make_user("someone")
+    attacker = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.66")
+    for attempt in range(12):
+        attacker.post(
+            reverse("account_login"), {"login": "someone", "password": f"wrong-{attempt}"}
+        )
+    person = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    signed_in = person.post(
+        reverse("account_login"), {"login": "john", "password": "correct horse battery staple"}
+    )
+    assert signed_in.status_code == 302, "another client's failures must not lock this one out"
+    person.post(reverse("connected_apps:revoke", args=[johns_apps[0]]))
+    assert AuditEvent.objects.outcomes().get().ip_address == "198.51.100.7"
