@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from allauth.socialaccount.models import SocialAccount
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -11,9 +18,37 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.subjects import subject_for_user
 
+# Who may point an account at an Authlete subject or developer name: the same people who may act
+# on anyone's connected apps, since the mapping decides whose grants the account sees.
+MAPPING_PERMISSION = "connected_apps.manage_connected_apps"
+MAPPING_FIELDS = ("authlete_subject", "authlete_developer")
+
+
+class _UserChangeForm(UserChangeForm):
+    def clean_authlete_subject(self) -> str:
+        subject = (self.cleaned_data.get("authlete_subject") or "").strip()
+        if subject and _subject_taken(subject, self.instance):
+            raise forms.ValidationError(
+                _("This subject already belongs to another account."), code="subject_taken"
+            )
+        return subject
+
+
+def _subject_taken(subject: str, user: Any) -> bool:
+    """Whether another account already sees this subject's grants, by any rule that maps one."""
+    others = User.objects.exclude(pk=user.pk)
+    if others.filter(authlete_subject=subject).exists():
+        return True
+    oidc = SocialAccount.objects.filter(provider=settings.OIDC_PROVIDER_ID, uid=subject)
+    if oidc.exclude(user=user).exists():
+        return True
+    attribute = settings.PORTAL_SUBJECT_ATTRIBUTE
+    return attribute == "username" and others.filter(username=subject).exists()
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = _UserChangeForm
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (
@@ -23,6 +58,16 @@ class UserAdmin(DjangoUserAdmin):
     )
     list_display = (*DjangoUserAdmin.list_display, "authlete_subject", "authlete_developer")
     readonly_fields = ("effective_subject",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # Never on your own account: that would let anyone with this page act as anyone,
+        # unattributed. Every change stays in the admin's history of the user.
+        fields = tuple(super().get_readonly_fields(request, obj))
+        own = obj is not None and obj.pk == request.user.pk
+        if own or not request.user.has_perm(MAPPING_PERMISSION):
+            fields += MAPPING_FIELDS
+        return fields
+
     search_fields = (*DjangoUserAdmin.search_fields, "authlete_subject", "authlete_developer")
 
     @admin.display(description=_("Effective subject"))

@@ -6,6 +6,10 @@ from typing import Any
 
 import pytest
 
+from tests.connected_apps.conftest import make_user
+
+__all__ = ["make_user"]
+
 PASSWORD = "correct horse battery staple"
 
 
