@@ -1,4 +1,4 @@
-"""One Authlete deadline for a whole page, however many rounds of calls it makes."""
+"""Request-wide rules: one Authlete deadline per page, and no caching of a signed-in page."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 
 from connected_apps import authlete
 
@@ -20,3 +21,18 @@ class AuthleteDeadlineMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         with authlete.deadline(settings.AUTHLETE_DEADLINE):
             return self.get_response(request)
+
+
+class NoStoreWhenSignedInMiddleware:
+    """Pages for a signed-in person show their grants: no browser or proxy cache may keep them,
+    so the back button after signing out on a shared computer shows nothing."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
+        return response

@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.middleware.AuthleteDeadlineMiddleware",
+    "portal.middleware.NoStoreWhenSignedInMiddleware",
 ]
 
 TEMPLATES = [

@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 # Client metadata is a few kilobytes at most; anything far larger is not a registration.
 MAX_BODY_BYTES = 64 * 1024
+# Real metadata nests three levels at most (a JWKS); far deeper is an attack on the parsers.
+MAX_DEPTH = 16
 
 # Authlete's action decides the status; responseContent is the body (contract §6).
 _STATUSES = {
@@ -77,6 +79,10 @@ def client_configuration(request: HttpRequest, client_id: str) -> HttpResponse:
 
 def _metadata(request: HttpRequest) -> tuple[str, HttpResponse | None]:
     """The body as JSON text for Authlete, or the 400 to answer without calling it."""
+    # Only JSON: a plain-text body needs no CORS preflight, so any web page could otherwise make
+    # its visitors' browsers register clients.
+    if request.content_type != "application/json":
+        return "", _invalid("The client metadata must be sent as application/json.")
     length = request.headers.get("Content-Length", "")
     if length.isdigit() and int(length) > MAX_BODY_BYTES:
         return "", _invalid("The request body is too large.")
@@ -91,6 +97,10 @@ def _metadata(request: HttpRequest) -> tuple[str, HttpResponse | None]:
         parsed = json.loads(text)
     except ValueError:
         return "", _invalid("The request body is not JSON.")
+    except RecursionError:
+        return "", _invalid("The client metadata is nested too deeply.")
+    if _depth(parsed) > MAX_DEPTH:
+        return "", _invalid("The client metadata is nested too deeply.")
     if not isinstance(parsed, dict):
         return "", _invalid("The client metadata must be a JSON object.")
     return text, None
@@ -112,9 +122,23 @@ def _answer(call: Callable[[], authlete.RegistrationResult]) -> HttpResponse:
         return _json(500, {"error": "server_error"})
     if status == 204:
         return _no_store(HttpResponse(status=204))
-    return _no_store(
-        HttpResponse(result.response_content, status=status, content_type="application/json")
-    )
+    response = HttpResponse(result.response_content, status=status, content_type="application/json")
+    if status == 401:
+        # RFC 6750 §3: every 401 for a Bearer token says how to authenticate.
+        response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return _no_store(response)
+
+
+def _depth(value: object) -> int:
+    """How deeply JSON containers nest in ``value``, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _bearer(request: HttpRequest) -> str | None:

@@ -184,6 +184,7 @@ def test_a_wrong_registration_token_is_401(machine, sandbox, registered, method)
     client_id = registered["client_id"]
     response = _config(machine, method, client_id, "not-the-token", {**METADATA})
     assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer error="invalid_token"'
     _assert_no_store(response)
     assert response.json()["error"] == "invalid_token"
     assert sandbox.api("GET", f"/client/get/{client_id}").status_code == 200
@@ -245,3 +246,25 @@ def test_an_update_naming_another_client_is_authletes_400(machine, sandbox, regi
 def test_post_is_not_allowed_on_the_configuration_endpoint(machine, sandbox, registered):
     url = reverse("register_client", args=[registered["client_id"]])
     assert machine.post(url).status_code == 405
+
+
+@pytest.mark.parametrize(
+    "body", [b"[" * 30000 + b"]" * 30000, b'{"a":' * 40 + b"1" + b"}" * 40], ids=["deep", "nested"]
+)
+def test_deeply_nested_json_is_a_clean_400_before_authlete(machine, sandbox, body):
+    sandbox.clear_requests()
+    response = machine.post(reverse("register"), data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_client_metadata"
+    assert _authlete_calls(sandbox) == []
+
+
+def test_a_body_not_sent_as_json_registers_nothing(machine, sandbox):
+    # A web page can send text/plain across origins without asking: it must not register.
+    sandbox.clear_requests()
+    response = machine.post(
+        reverse("register"), data=json.dumps(METADATA), content_type="text/plain"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_client_metadata"
+    assert _authlete_calls(sandbox) == []

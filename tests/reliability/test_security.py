@@ -284,3 +284,10 @@ def test_behind_one_proxy_each_client_has_its_own_sign_in_limit_and_audit_addres
     assert signed_in.status_code == 302, "another client's failures must not lock this one out"
     person.post(reverse("connected_apps:revoke", args=[johns_apps[0]]))
     assert AuditEvent.objects.outcomes().get().ip_address == "198.51.100.7"
+
+
+def test_signed_in_pages_are_never_stored_by_a_cache(john_client, sandbox):
+    for url in (reverse("connected_apps:list"), reverse("connected_apps:activity")):
+        response = john_client.get(url)
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
