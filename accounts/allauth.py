@@ -1,4 +1,4 @@
-"""allauth adapters: who may create an account on the portal, and how."""
+"""allauth adapters: who may create an account on the portal, and what signing in records."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
 from django.conf import settings
 from django.http import HttpRequest
+
+from accounts.subjects import pin_subject_to_provider
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -27,3 +29,12 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if sociallogin.account.provider == settings.OIDC_PROVIDER_ID:
             return True
         return super().is_open_for_signup(request, sociallogin)
+
+    def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
+        # Whoever the server vouches for here, a returning person or a sign-up about to be
+        # saved, keeps its `sub` as their only automatic subject: the username allauth generates
+        # or lets them pick on the sign-up form then never names a subject, even if they later
+        # unlink the account. (A new link made from a signed-in local account leaves that
+        # account alone: its username was given by an administrator.)
+        if sociallogin.account.provider == settings.OIDC_PROVIDER_ID:
+            pin_subject_to_provider(sociallogin.user)

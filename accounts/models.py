@@ -1,4 +1,4 @@
-"""The portal's user: Django's user plus optional, admin-set Authlete subject and developer."""
+"""The portal's user: Django's user plus how their Authlete subject and developer are found."""
 
 from __future__ import annotations
 
@@ -17,6 +17,17 @@ class User(AbstractUser):
         help_text=_(
             "The subject whose grants this person sees. Leave blank to derive it from their "
             "single sign-on identity or their username."
+        ),
+    )
+    # Set when the person first signs in through the authorization server. From then on their
+    # subject is the `sub` that server vouches for: were the account later unlinked from it, a
+    # username picked or generated at that sign-up could name somebody else's subject.
+    subject_from_provider = models.BooleanField(
+        _("Subject only from single sign-on"),
+        default=False,
+        help_text=_(
+            "This person signed in through single sign-on, so their username never names their "
+            "subject. Without a linked single sign-on account or an override they see no apps."
         ),
     )
     # Also set by an administrator: the Authlete "developer" name of the clients this person

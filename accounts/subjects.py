@@ -18,7 +18,8 @@ def subject_for_user(user: Any) -> str | None:
     2. the ``uid`` of the user's allauth ``SocialAccount`` at ``settings.OIDC_PROVIDER_ID``,
        i.e. the OIDC ``sub`` the authorization server itself issued for this person;
     3. the user attribute named by ``settings.PORTAL_SUBJECT_ATTRIBUTE`` (``username`` by
-       default), for deployments where the portal and the server share login names.
+       default), for deployments where the portal and the server share login names; never for
+       someone who signed in through the server (``user.subject_from_provider``).
 
     Anonymous users, and users for whom every rule gives nothing, have no subject: the
     portal then shows nothing rather than guessing.
@@ -38,7 +39,23 @@ def subject_for_user(user: Any) -> str | None:
     if sub:
         return sub
 
+    if user.subject_from_provider:
+        # Their username was generated or picked when they signed up through the server, so it
+        # may be somebody else's subject; once unlinked they wait for a new link or an override.
+        return None
+
     return _attribute(user, settings.PORTAL_SUBJECT_ATTRIBUTE)
+
+
+def pin_subject_to_provider(user: Any) -> None:
+    """Make the authorization server's ``sub`` the only automatic subject ``user`` will have.
+
+    Called whenever someone signs in through the server; a user not saved yet (a sign-up in
+    progress) keeps the mark until allauth saves it.
+    """
+    user.subject_from_provider = True
+    if user.pk is not None:
+        type(user).objects.filter(pk=user.pk).update(subject_from_provider=True)
 
 
 def developer_for_user(user: Any) -> str | None:

@@ -9,7 +9,7 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.models import AnonymousUser
 
-from accounts.subjects import subject_for_user
+from accounts.subjects import pin_subject_to_provider, subject_for_user
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +39,25 @@ def test_the_provider_id_comes_from_settings(john: Any, settings: Any):
     settings.OIDC_PROVIDER_ID = "corporate"
     _link(john, "corporate", "corp-sub")
     assert subject_for_user(john) == "corp-sub"
+
+
+def test_once_signed_in_through_the_provider_the_username_never_names_the_subject(
+    john: Any, settings: Any
+):
+    # Signing in through the provider pins the person; then the account is unlinked.
+    _link(john, settings.OIDC_PROVIDER_ID, "oidc-sub-123")
+    pin_subject_to_provider(john)
+    SocialAccount.objects.filter(user=john).delete()
+    john.refresh_from_db()
+    assert subject_for_user(john) is None
+
+
+def test_an_unlinked_person_gets_a_subject_again_when_staff_map_them(john: Any):
+    pin_subject_to_provider(john)
+    john.refresh_from_db()
+    john.authlete_subject = "urn:acme:user/42"
+    john.save()
+    assert subject_for_user(john) == "urn:acme:user/42"
 
 
 def test_without_override_or_sub_the_username_is_the_subject(john: Any):
