@@ -12,12 +12,13 @@ from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import URLPattern, path
 
+from connected_apps import converters  # noqa: F401  (registers <client_id:...>)
 from connected_apps.staff import changes, pages
 
 
 def urlpatterns(site: admin.AdminSite) -> list[URLPattern]:
     """The console's URLs, each behind the admin's login."""
-    app = "people/<int:user_id>/apps/<int:client_id>/"
+    app = "people/<int:user_id>/apps/<client_id:client_id>/"
     token = f"{app}tokens/<str:token_hash>/"
     routes: list[tuple[str, Callable[..., HttpResponse], str]] = [
         ("people/<int:user_id>/apps/", pages.person_apps, "staff_person_apps"),

@@ -140,3 +140,14 @@ def test_a_body_with_too_many_fields_is_refused(world, sandbox: Sandbox, setting
     )
     _assert_refused_cleanly(response, 400)
     assert sandbox.writes() == []
+
+
+def test_a_client_id_beyond_64_bits_is_not_found_and_leaves_the_trail_readable(world):
+    client, _, _, _ = world
+    for raw in (str(2**63), "9" * 19, "9" * 40):
+        response = client.get(f"/apps/{raw}/")
+        _assert_refused_cleanly(response, 404)
+        response = client.post(f"/apps/{raw}/revoke/")
+        _assert_refused_cleanly(response, 404)
+    # The trail still reads: no row was half-written with a number the database cannot hold.
+    assert client.get("/apps/activity/").status_code == 200
