@@ -33,6 +33,9 @@ class NoStoreWhenSignedInMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        # A response that says how it may be kept already decided it (an app's logo: private,
+        # for a day); the rest say nothing and are never stored.
+        signed_in = user is not None and user.is_authenticated
+        if signed_in and "Cache-Control" not in response:
             patch_cache_control(response, no_store=True, private=True)
         return response

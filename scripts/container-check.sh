@@ -65,8 +65,8 @@ AUTHLETE_API_VERSION=v3
 AUTHLETE_BASE_URL=http://sandbox:8765
 AUTHLETE_SERVICE_ID=$service_id
 AUTHLETE_SERVICE_TOKEN=$service_token
-# The page's CSP img-src adds these origins (PORTAL_IMG_ORIGINS in portal/settings.py).
-PORTAL_IMG_ORIGINS=http://localhost:$SANDBOX_PORT
+# The portal fetches the apps' logos from the sandbox container over the compose network.
+PORTAL_LOGO_PRIVATE_HOSTS=sandbox
 ENV
 # Variables compose.yaml interpolates; exported too, so neither .env nor the caller's
 # environment can change them.
@@ -260,27 +260,26 @@ else
 fi
 
 logo=$(grep -o '<img class="app-card__logo" src="[^"]*"' "$work/apps.html" | head -n 1 | sed 's/.*src="\([^"]*\)"/\1/' || true)
-if [[ $logo == "http://localhost:$SANDBOX_PORT/"* ]]; then
-  logo_type=$(web --output /dev/null --write-out '%{http_code} %{content_type}' "$logo" || true)
-  if [ "$logo_type" = "200 image/svg+xml" ]; then
-    ok "app logos come from the sandbox's published port: $logo answers $logo_type"
+if [[ $logo == /apps/* ]]; then
+  logo_type=$(web --cookie "$jar" --output /dev/null --write-out '%{http_code} %{content_type}' "$base$logo" || true)
+  if [ "$logo_type" = "200 image/png" ]; then
+    ok "app logos come from the portal, fetched from the sandbox container: $logo answers $logo_type"
   else
     fail "$logo answers '$logo_type'"
   fi
 else
-  fail "app logo URL '${logo:-none}' is not on the sandbox's published port $SANDBOX_PORT"
+  fail "app logo URL '${logo:-none}' is not the portal's own"
 fi
 
-# The browser shows the logos only when the page's Content-Security-Policy lets it load them.
-sandbox_origin="http://localhost:$SANDBOX_PORT"
+# Browsers load images from the portal alone, so no app sees who opens the portal.
 img_src=$(tr -d '\r' <"$work/apps.headers" | sed -n 's/^[Cc]ontent-[Ss]ecurity-[Pp]olicy:.*img-src \([^;]*\).*/\1/p')
-allowed=no
+own_only=no
 read -ra sources <<<"$img_src"
 for source in "${sources[@]}"; do
-  case $source in "$sandbox_origin" | "$sandbox_origin/" | http: | "*") allowed=yes ;; esac
+  case $source in "'self'") own_only=yes ;; "data:") ;; *) own_only=no; break ;; esac
 done
-if [ "$allowed" = yes ]; then
-  ok "the page's CSP img-src ($img_src) lets browsers load the sandbox's logos"
+if [ "$own_only" = yes ]; then
+  ok "the page's CSP img-src ($img_src) lets browsers load images from the portal alone"
 else
-  fail "the page's CSP img-src (${img_src:-missing}) blocks the sandbox's logos from $sandbox_origin"
+  fail "the page's CSP img-src (${img_src:-missing}) allows images from other origins"
 fi
