@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 
 from connected_apps import authlete
-from connected_apps.services import cards, reads
+from connected_apps.services import cards, names, reads
 from connected_apps.services.errors import AppNotConnected, TokensUnreadable
 from connected_apps.services.settle import settle_unknown
 from connected_apps.services.types import (
@@ -31,11 +31,12 @@ def connected_app_list(*, subject: str, page: int = 1, query: str = "") -> AppPa
     query = query.strip()
     if query:
         # The listing carries every app's name (in every language): no per-app read is needed.
-        needle = query.casefold()
+        # Names are compared as they are shown, so hidden characters cannot dodge a search.
+        needle = names.comparison_key(query)
         matches = [
             s
             for s in reads.all_authorized_clients(subject)
-            if needle in cards.localized(s.name, s.names).casefold()
+            if needle in names.comparison_key(cards.localized(s.name, s.names))
         ]
         total = len(matches)
         page, page_count = reads.clamp_page(page, total, size)
@@ -55,7 +56,7 @@ def connected_app_list(*, subject: str, page: int = 1, query: str = "") -> AppPa
         chosen = list(listing.clients)
     apps = reads.apps_for(subject, chosen)
     return AppPage(
-        apps=tuple(app for app in apps if app is not None),
+        apps=names.tell_apart([app for app in apps if app is not None]),
         page=page,
         page_count=page_count,
         total_count=total,
@@ -73,7 +74,10 @@ def connected_app_get(*, subject: str, client_id: int) -> ConnectedApp:
 
 def connected_app_names(*, subject: str) -> list[str]:
     """The names of all the subject's apps, from the listing alone (for confirmations)."""
-    return [cards.localized(s.name, s.names) for s in reads.all_authorized_clients(subject)]
+    return [
+        names.display_name(cards.localized(s.name, s.names), s.client_id)
+        for s in reads.all_authorized_clients(subject)
+    ]
 
 
 def connected_app_detail(*, subject: str, client_id: int) -> AppDetail:

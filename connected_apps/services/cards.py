@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.utils import translation
 
 from connected_apps import authlete
+from connected_apps.services import bylines, names
 from connected_apps.services.types import ConnectedApp, Permission, TokenSummary
 
 # A service whose scopes cannot be read (v2 without owner credentials, a token without view
@@ -100,9 +101,10 @@ def build_app(details: authlete.ClientDetails, tokens: list[authlete.TokenInfo])
     )
     return ConnectedApp(
         client_id=details.client_id,
-        name=localized(details.name, details.names) or str(details.client_id),
+        name=names.display_name(localized(details.name, details.names), details.client_id),
         description=localized(details.description, details.descriptions),
-        developer=details.developer,
+        # The client's own "developer" claim is anyone's to make; only staff's confirmation shows.
+        developer=bylines.confirmed_developer(details.client_id),
         logo_uri=_safe_url(localized(details.logo_uri, details.logo_uris)),
         client_uri=_safe_url(localized(details.client_uri, details.client_uris)),
         policy_uri=_safe_url(localized(details.policy_uri, details.policy_uris)),
@@ -112,6 +114,9 @@ def build_app(details: authlete.ClientDetails, tokens: list[authlete.TokenInfo])
         last_used_at=max(used) if used else None,
         long_lived=long_lived,
         token_count=len(tokens),
+        host=names.host_of(
+            localized(details.client_uri, details.client_uris), *details.redirect_uris
+        ),
     )
 
 

@@ -7,7 +7,10 @@ import json
 from django.conf import settings
 
 from connected_apps import authlete
-from connected_apps.services import reads
+from connected_apps.models import AuditEvent
+from connected_apps.services import bylines, reads
+from connected_apps.services.audit import Actor
+from connected_apps.services.client_audit import client_change_record
 from connected_apps.services.errors import ClientNotYours
 from connected_apps.services.registration import (
     client_registration_get,
@@ -25,28 +28,33 @@ _SERVER_ASSIGNED_METADATA = (
 
 
 def developer_client_list(*, developer: str, page: int = 1) -> DeveloperClientPage:
-    """One page of the clients Authlete records under this developer name."""
-    client = authlete.get_client()
+    """One page of the clients staff confirmed as this developer's, fresh from Authlete.
+
+    A client's own ``developer`` metadata is not enough: anyone may register a client under
+    any developer name, and it must not appear on that developer's page.
+    """
     size = max(1, settings.PORTAL_PAGE_SIZE)
-    listing = client.client_list(developer=developer, start=(page - 1) * size, end=page * size)
-    wanted = page
-    page, page_count = reads.clamp_page(page, listing.total_count, size)
-    if page != wanted:
-        listing = client.client_list(developer=developer, start=(page - 1) * size, end=page * size)
-    # Authlete filters by developer; a client of anyone else is never shown, whatever it sends.
-    mine = tuple(c for c in listing.clients if c.developer == developer)
-    return DeveloperClientPage(
-        clients=mine, page=page, page_count=page_count, total_count=listing.total_count
+    ids, total = bylines.confirmed_client_ids(
+        developer=developer, start=(page - 1) * size, end=page * size
     )
+    wanted = page
+    page, page_count = reads.clamp_page(page, total, size)
+    if page != wanted:
+        ids, total = bylines.confirmed_client_ids(
+            developer=developer, start=(page - 1) * size, end=page * size
+        )
+    found = reads.fan_out(_client_or_none, ids)
+    # A confirmed client since deleted from Authlete is simply not listed.
+    clients = tuple(details for details in found if details is not None)
+    return DeveloperClientPage(clients=clients, page=page, page_count=page_count, total_count=total)
 
 
 def developer_client_get(*, developer: str, client_id: int) -> authlete.ClientDetails:
-    """One of the developer's clients, fresh from Authlete, or ClientNotYours."""
-    try:
-        details = authlete.get_client().client_get(client_id)
-    except authlete.AuthleteNotFound:
-        raise ClientNotYours(client_id) from None
-    if details.developer != developer:
+    """One of the developer's confirmed clients, fresh from Authlete, or ClientNotYours."""
+    if not bylines.is_confirmed(developer=developer, client_id=client_id):
+        raise ClientNotYours(client_id)
+    details = _client_or_none(client_id)
+    if details is None:
         raise ClientNotYours(client_id)
     return details
 
@@ -57,16 +65,24 @@ def developer_client_update(
     client: authlete.ClientDetails,
     token: str,
     changes: dict[str, object],
+    actor: Actor,
 ) -> authlete.RegistrationResult:
     """Change some of a registered client's metadata with its registration access token.
 
     An RFC 7592 update replaces the whole registration, so the current metadata is read with
     the same token first and only ``changes`` differ in what is sent back. A token Authlete
-    does not accept fails the read, and that answer is returned as it is.
+    does not accept fails the read, and that answer is returned as it is (and audited).
     """
     client_id = str(client.client_id)
     current = client_registration_get(client_id=client_id, token=token)
     if current.action != "OK":
+        client_change_record(
+            actor=actor,
+            action=AuditEvent.Action.CLIENT_UPDATE,
+            client_id=client_id,
+            metadata=changes,
+            result=current,
+        )
         return current
     metadata = _metadata_object(current.response_content)
     for key in _SERVER_ASSIGNED_METADATA:
@@ -76,8 +92,15 @@ def developer_client_update(
     metadata = {key: value for key, value in metadata.items() if value is not None}
     metadata["client_id"] = client_id
     return client_registration_update(
-        client_id=client_id, token=token, metadata_json=json.dumps(metadata)
+        client_id=client_id, token=token, metadata_json=json.dumps(metadata), actor=actor
     )
+
+
+def _client_or_none(client_id: int) -> authlete.ClientDetails | None:
+    try:
+        return authlete.get_client().client_get(client_id)
+    except authlete.AuthleteNotFound:
+        return None
 
 
 def _metadata_object(content: str) -> dict[str, object]:

@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 
 from connected_apps import authlete
 from connected_apps.models import AuditEvent
-from connected_apps.services import cards, reads
+from connected_apps.services import cards, names, reads
 from connected_apps.services.apps import connected_app_detail
 from connected_apps.services.audit import (
     Actor,
@@ -74,7 +74,9 @@ def token_get(*, subject: str, client_id: int, token_hash: str) -> OwnedToken:
     if len(found) != 1:
         raise TokenNotFound(token_hash)
     name = cards.localized(details.name, details.names) if details else ""
-    return OwnedToken(client_id=client_id, app_name=name or str(client_id), token=found[0])
+    return OwnedToken(
+        client_id=client_id, app_name=names.display_name(name, client_id), token=found[0]
+    )
 
 
 def token_narrow(*, subject: str, owned: OwnedToken, keep: Sequence[str], actor: Actor) -> bool:

@@ -6,6 +6,7 @@ API says; these say what a person sees: one card per app, with words instead of 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,6 +39,10 @@ class ConnectedApp:
     token_count: int
     # False where the service does not let the portal read tokens: no permissions, no dates.
     permissions_known: bool = True
+    # Where the app says it lives (its website, else where it signs people in), to tell apps
+    # with the same name apart; look_alike marks an app whose name another on the page shares.
+    host: str = ""
+    look_alike: bool = False
 
     @property
     def scopes(self) -> tuple[str, ...]:
@@ -46,6 +51,11 @@ class ConnectedApp:
     @property
     def initial(self) -> str:
         return (self.name[:1] or "?").upper()
+
+    @property
+    def logo_digest(self) -> str:
+        """Names this logo URI in the logo cache and in the logo's URL: a new logo is a new URL."""
+        return hashlib.sha256(self.logo_uri.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,8 @@ from django.urls import reverse
 
 from accounts.subjects import developer_for_user
 from authlete_sandbox import seed as demo
+from connected_apps.models import ConfirmedDeveloper
+from connected_apps.services.bylines import developer_confirm
 from tests.conftest import Sandbox
 
 pytestmark = pytest.mark.django_db
@@ -34,9 +36,16 @@ def _register(sandbox: Sandbox, name: str, developer: str = DEVELOPER) -> dict[s
     return json.loads(body["responseContent"])
 
 
+def _confirm(client_id: Any, developer: str = DEVELOPER) -> None:
+    """Staff confirm who made the client, as they do in the admin."""
+    developer_confirm(ConfirmedDeveloper(client_id=int(client_id), developer=developer), staff=None)
+
+
 @pytest.fixture
 def registered(sandbox: Sandbox) -> dict[str, Any]:
-    return _register(sandbox, "John's Reader")
+    client = _register(sandbox, "John's Reader")
+    _confirm(client["client_id"])
+    return client
 
 
 @pytest.fixture
@@ -91,6 +100,7 @@ def test_the_admin_set_developer_name_wins_over_the_attribute(settings, make_use
 
 def test_a_configured_attribute_makes_a_developer(settings, make_user, sandbox):
     settings.PORTAL_DEVELOPER_ATTRIBUTE = "username"
+    _confirm(demo.INKWELL_NOTES, "dev-northwind")
     client = Client()
     client.force_login(make_user("dev-northwind"))
     html = client.get(reverse("connected_apps:developer")).content.decode()
@@ -101,7 +111,8 @@ def test_a_configured_attribute_makes_a_developer(settings, make_user, sandbox):
 
 
 def test_the_list_shows_only_the_developers_clients(developer_client, sandbox, registered):
-    _register(sandbox, "Someone Else's App", developer="dev-other")
+    other = _register(sandbox, "Someone Else's App", developer="dev-other")
+    _confirm(other["client_id"], "dev-other")
     sandbox.clear_requests()
     response = developer_client.get(reverse("connected_apps:developer"))
     html = response.content.decode()
@@ -109,8 +120,24 @@ def test_the_list_shows_only_the_developers_clients(developer_client, sandbox, r
     assert "John&#x27;s Reader" in html
     assert "Someone Else" not in html
     assert reverse("connected_apps:developer_edit", args=[registered["client_id"]]) in html
-    (listing,) = [r for r in sandbox.requests() if r["path"].endswith("/client/get/list")]
-    assert listing["query"]["developer"] == DEVELOPER
+    # Only the developer's confirmed clients are read from Authlete, never anyone else's.
+    read = {r["path"].rsplit("/", 1)[-1] for r in sandbox.requests() if "/client/get/" in r["path"]}
+    assert read == {str(registered["client_id"])}
+
+
+def test_a_client_claiming_the_developer_name_is_not_listed_until_staff_confirm_it(
+    developer_client, sandbox, registered
+):
+    claimed = _register(sandbox, "Claimed Reader")  # its metadata says dev-john; nobody checked
+    edit_url = reverse("connected_apps:developer_edit", args=[claimed["client_id"]])
+    html = developer_client.get(reverse("connected_apps:developer")).content.decode()
+    assert "Claimed Reader" not in html and edit_url not in html
+    assert developer_client.get(edit_url).status_code == 404
+
+    _confirm(claimed["client_id"])
+    html = developer_client.get(reverse("connected_apps:developer")).content.decode()
+    assert "Claimed Reader" in html and edit_url in html
+    assert developer_client.get(edit_url).status_code == 200
 
 
 def test_a_developer_without_clients_sees_an_empty_state(developer_client, sandbox):
@@ -118,8 +145,8 @@ def test_a_developer_without_clients_sees_an_empty_state(developer_client, sandb
     assert "No clients are registered under your developer name yet." in html
 
 
-def test_an_unreachable_authlete_shows_the_error_page(developer_client, sandbox):
-    sandbox.fault("status503", "/client/get/list")
+def test_an_unreachable_authlete_shows_the_error_page(developer_client, sandbox, registered):
+    sandbox.fault("status503", "/client/get/")
     assert developer_client.get(reverse("connected_apps:developer")).status_code == 503
 
 

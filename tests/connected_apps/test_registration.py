@@ -9,6 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from connected_apps.models import ConfirmedDeveloper
+from connected_apps.services.bylines import developer_confirm
 from connected_apps.views.registration import _STATUSES, MAX_BODY_BYTES
 from tests.conftest import Sandbox
 
@@ -144,6 +146,42 @@ def test_every_action_of_authlete_maps_to_the_contracts_status():
     }
 
 
+def test_a_claimed_developer_is_ignored_and_puts_nothing_on_that_developers_page(
+    machine, sandbox, make_user
+):
+    response = _register(machine, {**METADATA, "developer": "victim"})
+    assert response.status_code == 201
+    body = response.json()
+    assert body.get("developer") != "victim"
+    stored = sandbox.api("GET", f"/client/get/{body['client_id']}").json()
+    assert stored.get("developer") != "victim"
+    victim = make_user("victim-dev")
+    victim.authlete_developer = "victim"
+    victim.save()
+    page = Client()
+    page.force_login(victim)
+    html = page.get(reverse("connected_apps:developer")).content.decode()
+    assert "Registered Reader" not in html
+    assert "No clients are registered under your developer name yet." in html
+
+
+def test_a_60_kb_name_registers_and_shows_cut_short_on_the_developers_page(
+    machine, sandbox, make_user
+):
+    response = _register(machine, {**METADATA, "client_name": "Reader " + "x" * 60_000})
+    assert response.status_code == 201
+    client_id = int(response.json()["client_id"])
+    developer_confirm(ConfirmedDeveloper(client_id=client_id, developer="dev-long"), staff=None)
+    person = make_user("long-dev")
+    person.authlete_developer = "dev-long"
+    person.save()
+    page = Client()
+    page.force_login(person)
+    html = page.get(reverse("connected_apps:developer")).content.decode()
+    assert "Reader xxx" in html and "…" in html
+    assert "x" * 100 not in html
+
+
 def test_get_is_not_allowed_on_the_registration_endpoint(machine, sandbox):
     assert machine.get(reverse("register")).status_code == 405
 
@@ -168,6 +206,23 @@ def test_updating_with_the_registration_token_is_200(machine, sandbox, registere
     _assert_no_store(response)
     assert response.json()["client_name"] == "Renamed Reader"
     assert sandbox.api("GET", f"/client/get/{client_id}").json()["clientName"] == "Renamed Reader"
+
+
+def test_an_update_cannot_claim_a_developer(machine, sandbox, registered):
+    client_id, token = registered["client_id"], registered["registration_access_token"]
+    metadata = {**METADATA, "client_id": client_id, "developer": "victim"}
+    assert _config(machine, "PUT", client_id, token, metadata).status_code == 200
+    assert sandbox.api("GET", f"/client/get/{client_id}").json().get("developer") != "victim"
+
+
+def test_an_update_keeps_the_developer_staff_confirmed(machine, sandbox, registered):
+    client_id, token = registered["client_id"], registered["registration_access_token"]
+    developer_confirm(
+        ConfirmedDeveloper(client_id=int(client_id), developer="dev-john"), staff=None
+    )
+    metadata = {**METADATA, "client_id": client_id, "developer": "victim"}
+    assert _config(machine, "PUT", client_id, token, metadata).status_code == 200
+    assert sandbox.api("GET", f"/client/get/{client_id}").json()["developer"] == "dev-john"
 
 
 def test_deleting_with_the_registration_token_is_204_without_a_body(machine, sandbox, registered):

@@ -10,6 +10,8 @@ import requests
 from playwright.sync_api import Page, expect
 
 from authlete_sandbox import seed as demo
+from connected_apps.models import ConfirmedDeveloper
+from connected_apps.services.bylines import developer_confirm
 from tests.e2e.conftest import sign_in
 from tests.e2e.test_accessibility import assert_accessible
 
@@ -19,18 +21,21 @@ DEVELOPER = "dev-john"
 
 
 def _register_through_the_portal(live_server: Any) -> dict[str, Any]:
-    """RFC 7591 registration at the portal's own endpoint, as the developer's software does."""
+    """RFC 7591 registration at the portal's own endpoint, as the developer's software does,
+    then staff confirming in the admin that the client is the developer's."""
     metadata = {
         "client_name": "John's Reader",
         "redirect_uris": ["https://reader.example/cb"],
         "grant_types": ["authorization_code"],
         "response_types": ["code"],
-        "developer": DEVELOPER,
     }
     response = requests.post(f"{live_server.url}/register", json=metadata, timeout=10)
     assert response.status_code == 201, response.text
     assert not response.cookies
-    return response.json()
+    registered = response.json()
+    confirmation = ConfirmedDeveloper(client_id=int(registered["client_id"]), developer=DEVELOPER)
+    developer_confirm(confirmation, staff=None)
+    return registered
 
 
 @pytest.fixture
