@@ -1,4 +1,8 @@
-"""Admin for users, with the Authlete subject mapping next to the usual fields."""
+"""Admin for users, with the Authlete subject mapping next to the usual fields.
+
+A mapping decides whose grants an account sees, so every change to it, and every one refused,
+goes on the audit trail of the subject it would show.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.subjects import subject_for_user
+from connected_apps.models import AuditEvent
+from connected_apps.services.audit import Actor, audit_event_record, audit_refusal, storable
+from connected_apps.views.common import actor_for
 
 # Who may point an account at an Authlete subject or developer name: the same people who may act
 # on anyone's connected apps, since the mapping decides whose grants the account sees.
@@ -25,6 +32,9 @@ MAPPING_FIELDS = ("authlete_subject", "authlete_developer")
 
 
 class _UserChangeForm(UserChangeForm):
+    # Who is editing, set by the admin for each request, so a refused mapping is attributed.
+    editor: Actor | None = None
+
     def clean_authlete_subject(self) -> str:
         subject = (self.cleaned_data.get("authlete_subject") or "").strip()
         if subject and _subject_taken(subject, self.instance):
@@ -32,6 +42,30 @@ class _UserChangeForm(UserChangeForm):
                 _("This subject already belongs to another account."), code="subject_taken"
             )
         return subject
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        refused = [field for field in MAPPING_FIELDS if self.has_error(field)]
+        if refused and self.editor is not None:
+            wanted = {
+                field: storable(str(self.data.get(field, ""))[:255]) for field in MAPPING_FIELDS
+            }
+            audit_refusal(
+                actor=self.editor,
+                action=AuditEvent.Action.MAPPING_CHANGE,
+                refusal=AuditEvent.Refusal.INVALID,
+                subject=wanted["authlete_subject"].strip() or subject_for_user(self.instance) or "",
+                **_mapping_values(self.instance, wanted),
+                note=f"Account {self.instance.get_username()}: "
+                + "; ".join(f"{field}: {', '.join(self.errors[field])}" for field in refused),
+            )
+        return cleaned
+
+
+def _mapping_values(user: Any, wanted: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The account's mapping before and after a change, for the trail."""
+    before = {field: getattr(user, field) for field in MAPPING_FIELDS}
+    return {"values_before": before, "values_after": {"username": user.get_username(), **wanted}}
 
 
 def _subject_taken(subject: str, user: Any) -> bool:
@@ -67,6 +101,33 @@ class UserAdmin(DjangoUserAdmin):
         if own or not request.user.has_perm(MAPPING_PERMISSION):
             fields += MAPPING_FIELDS
         return fields
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)
+        editor = actor_for(request, staff_reason="")
+        return type(form.__name__, (form,), {"editor": editor})
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        changed = [field for field in MAPPING_FIELDS if field in form.changed_data]
+        if not change or not changed:
+            super().save_model(request, obj, form, change)
+            return
+        # The instance already holds the new values; the form's initial data the old ones.
+        before = {field: form.initial.get(field, "") for field in MAPPING_FIELDS}
+        super().save_model(request, obj, form, change)
+        audit_event_record(
+            actor=actor_for(request, staff_reason=""),
+            subject=subject_for_user(obj) or "",
+            client_id=0,
+            client_name="",
+            action=AuditEvent.Action.MAPPING_CHANGE,
+            outcome=AuditEvent.Outcome.SUCCESS,
+            values_before=before,
+            values_after={
+                "username": obj.get_username(),
+                **{field: getattr(obj, field) for field in MAPPING_FIELDS},
+            },
+        )
 
     search_fields = (*DjangoUserAdmin.search_fields, "authlete_subject", "authlete_developer")
 

@@ -20,6 +20,14 @@ from connected_apps.services.rules import (
 from connected_apps.services.types import ConnectedApp
 
 
+def error_codes(form: forms.Form) -> str:
+    """Why a form was refused, as field and error codes: for the audit trail, not for people."""
+    return "; ".join(
+        f"{field}: {', '.join(error.code or 'invalid' for error in errors)}"
+        for field, errors in form.errors.as_data().items()
+    )
+
+
 class NarrowForm(forms.Form):
     """Keep some of an app's permissions. Only scopes the app holds are valid choices."""
 

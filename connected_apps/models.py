@@ -1,4 +1,4 @@
-"""The audit trail: one append-only row for every change attempted on someone's grants."""
+"""The audit trail of changes to people's grants, and the developers staff confirmed for apps."""
 
 from __future__ import annotations
 
@@ -24,6 +24,13 @@ class AuditEvent(models.Model):
         TOKEN_EXPIRY = "token_expiry", _("Changed when one token expires")
         TOKEN_PROPERTIES = "token_properties", _("Changed the properties of one token")
         TOKEN_DELETE = "token_delete", _("Ended one token")
+        # Changes that are not to someone's grants, recorded all the same.
+        CLIENT_UPDATE = "client_update", _("Changed a client's registration")
+        CLIENT_DELETE = "client_delete", _("Deleted a client's registration")
+        MAPPING_CHANGE = "mapping_change", _("Changed whose apps an account sees")
+        # Attempts that could not be changes at all.
+        PROBE = "probe", _("Asked for an app or token not connected to the account")
+        UNRECORDED = "unrecorded", _("More refused attempts, not recorded one by one")
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", _("Done")
@@ -31,6 +38,15 @@ class AuditEvent(models.Model):
         REFUSED = "refused", _("Refused")
         # Authlete may have acted (a timeout, a dropped answer): a later read settles it.
         UNKNOWN = "unknown", _("Could not be confirmed")
+
+    class Refusal(models.TextChoices):
+        """Why an attempt was refused before anything was sent: what the person is told."""
+
+        TOO_MANY = "too_many", _("Too many attempts in a minute")
+        NOT_YOURS = "not_yours", _("Not connected to the account")
+        INVALID = "invalid", _("Not a valid change")
+        NO_REASON = "no_reason", _("No reason given")
+        CREDENTIALS = "credentials", _("Credentials not accepted")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -59,6 +75,7 @@ class AuditEvent(models.Model):
     values_before = models.JSONField(_("values before"), default=dict, blank=True)
     values_after = models.JSONField(_("values after"), default=dict, blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome)
+    refusal = models.CharField(_("why refused"), max_length=16, choices=Refusal, blank=True)
     result_code = models.CharField(_("Authlete result code"), max_length=32, blank=True)
     detail = models.TextField(_("detail"), blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
@@ -87,7 +104,8 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["subject", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} {self.client_name or self.client_id} ({self.outcome})"
+        outcome = f"{self.outcome}: {self.refusal}" if self.refusal else self.outcome
+        return f"{self.get_action_display()} {self.client_name or self.client_id} ({outcome})"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Append-only: a row, once written, is evidence and never changes.
@@ -97,3 +115,38 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("Audit events cannot be deleted.")
+
+
+class ConfirmedDeveloper(models.Model):
+    """The developer staff confirmed for one client: the only developer name pages show.
+
+    A client's own ``developer`` metadata is whatever its registration said, and anyone may
+    register a client; only this record puts an app under a developer's name.
+    """
+
+    client_id = models.BigIntegerField(_("client id"), unique=True)
+    developer = models.CharField(
+        _("developer"),
+        max_length=255,
+        db_index=True,
+        help_text=_(
+            "Shown as the app's byline, and the developer name whose page lists this client."
+        ),
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        null=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), editable=False)
+
+    class Meta:
+        ordering = ["developer", "client_id"]
+        verbose_name = _("confirmed developer")
+        verbose_name_plural = _("confirmed developers")
+
+    def __str__(self) -> str:
+        return f"{self.developer} ({self.client_id})"

@@ -8,6 +8,12 @@ attempt reads as "could not be confirmed" until a later read of the app settles 
 The trail stays append-only: completing or settling writes a new row pointing at the row it
 settles (``settles``), never an update. A chain of rows tells the whole story; its last row
 (the one nothing settles) is what the change came to.
+
+Attempts refused before any use case ran (an app that is not yours, an invalid form, too many
+changes, a missing reason, a registration token Authlete rejects) are recorded too, but at most
+``PORTAL_AUDIT_REFUSALS_PER_MINUTE`` a minute for each person, or each address when nobody is
+signed in: the first one over says that more followed, and the rest of that minute's are not
+recorded one by one. A script hammering the portal then cannot flood the trail.
 """
 
 from __future__ import annotations
@@ -18,14 +24,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import DatabaseError
+from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from connected_apps import authlete
 from connected_apps.models import AuditEvent
 from connected_apps.services.errors import AuditUnavailable
+from connected_apps.services.limits import minute_count
 from connected_apps.services.locks import longest_change_seconds
+from connected_apps.services.names import display_name
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +42,7 @@ logger = logging.getLogger(__name__)
 _MAX_SCOPES = 100
 _MAX_SCOPE_LENGTH = 200
 _STARTED = "Sent to Authlete; not confirmed yet."
+_BIGGEST_ID = 2**63
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +72,7 @@ def audit_event_record(
     error: authlete.AuthleteError | None = None,
     result_code: str = "",
     note: str = "",
+    refusal: str = "",
     settles: AuditEvent | None = None,
 ) -> AuditEvent:
     """Append one row. ``error`` (when Authlete failed) supplies the result code and reason."""
@@ -70,23 +81,84 @@ def audit_event_record(
         actor=user,
         actor_username=getattr(user, "username", "") or "",
         on_behalf=actor.on_behalf,
-        reason=actor.reason,
+        reason=storable(actor.reason),
         ip_address=actor.ip_address,
-        user_agent=actor.user_agent[:512],
-        subject=subject,
+        user_agent=storable(actor.user_agent[:512]),
+        subject=storable(subject[:255]),
         client_id=client_id,
-        client_name=client_name[:255],
+        # The trail names the app as pages show it: cleaned of hidden characters, of bounded length.
+        # A row about no app at all (an account's mapping) stays without a name.
+        client_name=display_name(client_name, client_id) if client_name or client_id else "",
         action=action,
-        token_hash=token_hash[:128],
+        token_hash=storable(token_hash[:128]),
         scopes_before=list(scopes_before),
-        scopes_after=[str(s)[:_MAX_SCOPE_LENGTH] for s in scopes_after][:_MAX_SCOPES],
+        scopes_after=[storable(str(s)[:_MAX_SCOPE_LENGTH]) for s in scopes_after][:_MAX_SCOPES],
         values_before=values_before or {},
         values_after=values_after or {},
         outcome=outcome,
+        refusal=refusal,
         result_code=(error.result_code if error and error.result_code else result_code) or "",
-        detail=" ".join(filter(None, [f"{error.reason}: {error}" if error else "", note])),
+        detail=storable(
+            " ".join(filter(None, [f"{error.reason}: {error}" if error else "", note]))
+        ),
         settles=settles,
     )
+
+
+def storable(text: str) -> str:
+    """Text as the database can keep it: PostgreSQL refuses NUL characters in text and JSON,
+    and a refused attempt may be made of anything."""
+    return text.replace("\x00", "\ufffd")
+
+
+def audit_refusal(
+    *,
+    actor: Actor,
+    action: str,
+    refusal: str,
+    subject: str = "",
+    client_id: int = 0,
+    client_name: str = "",
+    **fields: Any,
+) -> AuditEvent | None:
+    """Record an attempt refused before anything was sent, within the per-minute cap.
+
+    Never raises for the database: the refusal is answered all the same, and logged.
+    """
+    limit = settings.PORTAL_AUDIT_REFUSALS_PER_MINUTE
+    seen = minute_count(f"audit-refusals:{_who(actor)}") if limit > 0 else 0
+    if seen > limit + 1:
+        return None
+    if seen == limit + 1:
+        logger.warning("audit: more than %s refused attempts a minute from %s", limit, _who(actor))
+        action = AuditEvent.Action.UNRECORDED
+        fields["note"] = (
+            f"More than {limit} refused attempts within one minute: the rest of this minute's "
+            "are not recorded one by one."
+        )
+    try:
+        # A savepoint: a row that cannot be written leaves the request's transaction usable.
+        with transaction.atomic():
+            return audit_event_record(
+                actor=actor,
+                subject=subject,
+                # A made-up id may not fit the column; the request itself is in the note.
+                client_id=client_id if 0 <= client_id < _BIGGEST_ID else 0,
+                client_name=client_name,
+                action=action,
+                outcome=AuditEvent.Outcome.REFUSED,
+                refusal=refusal,
+                **fields,
+            )
+    except DatabaseError:
+        logger.exception("audit: could not record a refused %s", action)
+        return None
+
+
+def _who(actor: Actor) -> str:
+    """Whose refusals are counted together: the person's, or the address's when signed out."""
+    user = actor.user if getattr(actor.user, "is_authenticated", False) else None
+    return f"user:{user.pk}" if user is not None else f"address:{actor.ip_address or 'unknown'}"
 
 
 def audit_attempt(**fields: Any) -> AuditEvent:
@@ -198,10 +270,7 @@ def audit_event_settle(event: AuditEvent, *, done: bool) -> AuditEvent:
 
 def audit_event_list(*, subject: str, limit: int = 50) -> list[AuditEvent]:
     """What each change to the subject's apps came to (the last row of its chain), newest
-    first; refused attempts changed nothing and are left out."""
+    first, refused attempts included: a person sees what was tried on their account."""
     return list(
-        AuditEvent.objects.outcomes()
-        .filter(subject=subject)
-        .exclude(outcome=AuditEvent.Outcome.REFUSED)
-        .select_related("actor")[:limit]
+        AuditEvent.objects.outcomes().filter(subject=subject).select_related("actor")[:limit]
     )

@@ -1,6 +1,7 @@
 """The staff console's changes: each a POST that needs a reason and reports its outcome.
 
-Every change is done on the person's behalf and audited with the reason they will read.
+Every change is done on the person's behalf and audited with the reason they will read; one
+refused for a missing reason, an invalid form or a token not the person's is audited too.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from connected_apps.forms import (
     TokenExpiryForm,
     TokenNarrowForm,
     TokenPropertiesForm,
+    error_codes,
 )
+from connected_apps.models import AuditEvent
 from connected_apps.services import apps, narrow, revoke, tokens
-from connected_apps.services.audit import Actor
+from connected_apps.services.audit import Actor, audit_refusal
 from connected_apps.services.errors import (
     AuditUnavailable,
     ChangeInProgress,
@@ -46,7 +49,7 @@ from connected_apps.staff.pages import (
     token_form_prefix,
     trouble_page,
 )
-from connected_apps.views.common import actor_for
+from connected_apps.views.common import actor_for, audit_not_yours
 
 # What each non-OK action of Authlete's token update means; none of them changed the token.
 TOKEN_UPDATE_FAILURES = {
@@ -64,17 +67,24 @@ TOKEN_UPDATE_FAILURES = {
 type _Action = Callable[..., str]
 
 
-def _staff_change(*, trouble_as_page: bool) -> Callable[[_Action], Callable[..., HttpResponse]]:
+def _staff_change(
+    *, trouble_as_page: bool, audited_as: str
+) -> Callable[[_Action], Callable[..., HttpResponse]]:
     """A POST that changes someone's access: the reason is required, the outcome a message.
 
     The wrapped action gets the request, the subject and the staff actor (plus the URL's ids) and
     returns the success message, or "" when it already reported why it did nothing. When Authlete
     fails, an app-wide change answers with the error page (503), a token tool with a message.
+    A change refused for want of a reason is audited as ``audited_as``.
     """
-    return functools.partial(_staff_change_view, trouble_as_page=trouble_as_page)
+    return functools.partial(
+        _staff_change_view, trouble_as_page=trouble_as_page, audited_as=audited_as
+    )
 
 
-def _staff_change_view(action: _Action, *, trouble_as_page: bool) -> Callable[..., HttpResponse]:
+def _staff_change_view(
+    action: _Action, *, trouble_as_page: bool, audited_as: str
+) -> Callable[..., HttpResponse]:
     @require_POST
     @functools.wraps(action)
     def view(request: HttpRequest, user_id: int, client_id: int, **ids: str) -> HttpResponse:
@@ -84,12 +94,21 @@ def _staff_change_view(action: _Action, *, trouble_as_page: bool) -> Callable[..
         back = reverse("admin:staff_person_apps", args=[person.pk]) + f"#app-{client_id}"
         reason = StaffReasonForm(request.POST)
         if not reason.is_valid():
+            audit_refusal(
+                actor=actor_for(request, staff_reason=""),
+                action=audited_as,
+                refusal=AuditEvent.Refusal.NO_REASON,
+                subject=subject,
+                client_id=client_id,
+                token_hash=ids.get("token_hash", ""),
+            )
             messages.error(request, _("Give a reason: the person will see it in their activity."))
             return redirect(back)
         actor = actor_for(request, staff_reason=reason.cleaned_data["reason"])
         try:
             done = action(request, subject, actor, client_id=client_id, **ids)
         except NotYours:
+            audit_not_yours(request, subject=subject, client_id=client_id, actor=actor, **ids)
             raise Http404 from None
         except NarrowingUnavailable:
             messages.error(
@@ -129,13 +148,23 @@ def _staff_change_view(action: _Action, *, trouble_as_page: bool) -> Callable[..
     return view
 
 
-@_staff_change(trouble_as_page=True)
+@_staff_change(trouble_as_page=True, audited_as=AuditEvent.Action.NARROW)
 def app_narrow(request: HttpRequest, subject: str, actor: Actor, *, client_id: int) -> str:
     app = apps.connected_app_get(subject=subject, client_id=client_id)
     if not app.permissions_known:
         # Refused and audited by the use case; nothing is sent to Authlete.
         narrow.connected_app_narrow(subject=subject, client_id=client_id, keep=[], actor=actor)
-    form = _valid_form(request, NarrowForm, app=app, prefix=f"app{app.client_id}")
+    prefix = f"app{app.client_id}"
+    refused = {
+        "actor": actor,
+        "action": AuditEvent.Action.NARROW,
+        "subject": subject,
+        "client_id": client_id,
+        "client_name": app.name,
+        "scopes_before": app.scopes,
+        "scopes_after": request.POST.getlist(f"{prefix}-keep"),
+    }
+    form = _valid_form(request, NarrowForm, refused, app=app, prefix=prefix)
     if form is None:
         return ""
     result = narrow.connected_app_narrow(
@@ -153,18 +182,25 @@ def app_narrow(request: HttpRequest, subject: str, actor: Actor, *, client_id: i
     return _("Updated the permissions of %(app)s.") % {"app": app.name}
 
 
-@_staff_change(trouble_as_page=True)
+@_staff_change(trouble_as_page=True, audited_as=AuditEvent.Action.REVOKE)
 def app_revoke(request: HttpRequest, subject: str, actor: Actor, *, client_id: int) -> str:
     app = revoke.connected_app_revoke(subject=subject, client_id=client_id, actor=actor)
     return _("Disconnected %(app)s.") % {"app": app.name}
 
 
-@_staff_change(trouble_as_page=False)
+@_staff_change(trouble_as_page=False, audited_as=AuditEvent.Action.TOKEN_NARROW)
 def token_narrow(
     request: HttpRequest, subject: str, actor: Actor, *, client_id: int, token_hash: str
 ) -> str:
     owned = _owned(subject, client_id, token_hash)
-    form = _token_form(request, TokenNarrowForm, owned)
+    form = _token_form(
+        request,
+        TokenNarrowForm,
+        owned,
+        actor=actor,
+        subject=subject,
+        action=AuditEvent.Action.TOKEN_NARROW,
+    )
     if form is None:
         return ""
     ended = tokens.token_narrow(
@@ -178,12 +214,19 @@ def token_narrow(
     return _("Narrowed the scopes of token %(token)s… of %(app)s.") % _label(owned)
 
 
-@_staff_change(trouble_as_page=False)
+@_staff_change(trouble_as_page=False, audited_as=AuditEvent.Action.TOKEN_EXPIRY)
 def token_expiry(
     request: HttpRequest, subject: str, actor: Actor, *, client_id: int, token_hash: str
 ) -> str:
     owned = _owned(subject, client_id, token_hash)
-    form = _token_form(request, TokenExpiryForm, owned)
+    form = _token_form(
+        request,
+        TokenExpiryForm,
+        owned,
+        actor=actor,
+        subject=subject,
+        action=AuditEvent.Action.TOKEN_EXPIRY,
+    )
     if form is None:
         return ""
     expires_at = form.cleaned_data["expires_at"]
@@ -191,12 +234,19 @@ def token_expiry(
     return _("Changed when token %(token)s… of %(app)s expires.") % _label(owned)
 
 
-@_staff_change(trouble_as_page=False)
+@_staff_change(trouble_as_page=False, audited_as=AuditEvent.Action.TOKEN_PROPERTIES)
 def token_properties(
     request: HttpRequest, subject: str, actor: Actor, *, client_id: int, token_hash: str
 ) -> str:
     owned = _owned(subject, client_id, token_hash)
-    form = _token_form(request, TokenPropertiesForm, owned)
+    form = _token_form(
+        request,
+        TokenPropertiesForm,
+        owned,
+        actor=actor,
+        subject=subject,
+        action=AuditEvent.Action.TOKEN_PROPERTIES,
+    )
     if form is None:
         return ""
     tokens.token_properties_set(
@@ -205,7 +255,7 @@ def token_properties(
     return _("Changed the properties of token %(token)s… of %(app)s.") % _label(owned)
 
 
-@_staff_change(trouble_as_page=False)
+@_staff_change(trouble_as_page=False, audited_as=AuditEvent.Action.TOKEN_DELETE)
 def token_delete(
     request: HttpRequest, subject: str, actor: Actor, *, client_id: int, token_hash: str
 ) -> str:
@@ -224,19 +274,37 @@ def _label(owned: OwnedToken) -> dict[str, str]:
 
 
 def _token_form[F: forms.Form](
-    request: HttpRequest, form_class: type[F], owned: OwnedToken
+    request: HttpRequest,
+    form_class: type[F],
+    owned: OwnedToken,
+    *,
+    actor: Actor,
+    subject: str,
+    action: str,
 ) -> F | None:
-    prefix = token_form_prefix(owned.token.access_token_hash)
-    return _valid_form(request, form_class, token=owned.token, prefix=prefix)
+    token = owned.token
+    refused = {
+        "actor": actor,
+        "action": action,
+        "subject": subject,
+        "client_id": owned.client_id,
+        "client_name": owned.app_name,
+        "token_hash": token.access_token_hash,
+        "scopes_before": token.scopes,
+    }
+    prefix = token_form_prefix(token.access_token_hash)
+    return _valid_form(request, form_class, refused, token=token, prefix=prefix)
 
 
 def _valid_form[F: forms.Form](
-    request: HttpRequest, form_class: type[F], **kwargs: Any
+    request: HttpRequest, form_class: type[F], refused: dict[str, Any], **kwargs: Any
 ) -> F | None:
-    """The posted form when valid; otherwise None, with each of its errors shown as a message."""
+    """The posted form when valid; otherwise None, with each of its errors shown as a message
+    and the refused change (``refused`` names it) on the audit trail."""
     form = form_class(request.POST, **kwargs)
     if form.is_valid():
         return form
+    audit_refusal(refusal=AuditEvent.Refusal.INVALID, note=error_codes(form), **refused)
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, error)

@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from connected_apps.forms import NarrowForm, RevokeAllForm
+from connected_apps.forms import NarrowForm, RevokeAllForm, error_codes
+from connected_apps.models import AuditEvent
 from connected_apps.services import apps, narrow, revoke
-from connected_apps.services.audit import audit_event_list
+from connected_apps.services.audit import audit_event_list, audit_refusal
 from connected_apps.services.errors import NarrowingUnavailable, ScopeChangeRefused
 from connected_apps.services.types import ConnectedApp, NarrowResult
 from connected_apps.views.common import (
@@ -65,7 +66,7 @@ def app_detail(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpRe
 
 @require_http_methods(["GET", "POST"])
 @subject_required(errors_in_card=True)
-@writes_rate_limited
+@writes_rate_limited(AuditEvent.Action.NARROW)
 def app_narrow(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpResponse:
     app = apps.connected_app_get(subject=subject, client_id=client_id)
     if not app.permissions_known:
@@ -99,6 +100,19 @@ def app_narrow(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpRe
                 )
             messages.success(request, message)
             return redirect(_list_url(result.app))
+    elif request.method == "POST":
+        # Unchecked everything, or posted scopes the app does not hold: refused, nothing sent.
+        audit_refusal(
+            actor=actor_for(request),
+            action=AuditEvent.Action.NARROW,
+            refusal=AuditEvent.Refusal.INVALID,
+            subject=subject,
+            client_id=app.client_id,
+            client_name=app.name,
+            scopes_before=app.scopes,
+            scopes_after=request.POST.getlist("keep"),
+            note=error_codes(form),
+        )
     template = fragment_template(request, "connected_apps/app_narrow.html", "narrow-card")
     status = 400 if form.is_bound else 200
     return TemplateResponse(request, template, {"app": app, "form": form}, status=status)
@@ -106,7 +120,7 @@ def app_narrow(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpRe
 
 @require_http_methods(["GET", "POST"])
 @subject_required(errors_in_card=True)
-@writes_rate_limited
+@writes_rate_limited(AuditEvent.Action.REVOKE)
 def app_revoke(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpResponse:
     if request.method == "POST":
         app = revoke.connected_app_revoke(
@@ -127,7 +141,7 @@ def app_revoke(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpRe
 
 @require_http_methods(["GET", "POST"])
 @subject_required()
-@writes_rate_limited
+@writes_rate_limited(AuditEvent.Action.REVOKE)
 def app_revoke_all(request: HtmxHttpRequest, subject: str) -> HttpResponse:
     form = RevokeAllForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():

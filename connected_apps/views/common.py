@@ -1,18 +1,18 @@
 """What every page view shares: who is asking, which fragment htmx gets, and how failures read.
 
 Identity decorators resolve the signed-in person's Authlete subject (or developer name) and map
-the whole exception family to one answer each, so a view body holds only its happy path.
+the whole exception family to one answer each, so a view body holds only its happy path. The
+attempts they refuse (something not yours, too many changes) go on the audit trail.
 """
 
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Callable
+from typing import Any
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -22,7 +22,8 @@ from django_htmx.middleware import HtmxDetails
 
 from accounts.subjects import developer_for_user, subject_for_user
 from connected_apps import authlete
-from connected_apps.services.audit import Actor
+from connected_apps.models import AuditEvent
+from connected_apps.services.audit import Actor, audit_refusal
 from connected_apps.services.errors import (
     AuditUnavailable,
     ChangeInProgress,
@@ -31,6 +32,7 @@ from connected_apps.services.errors import (
     NotYours,
     OutcomeUnknown,
 )
+from connected_apps.services.limits import minute_count, seconds_until_next_minute
 
 type View = Callable[..., HttpResponse]
 
@@ -41,6 +43,10 @@ class HtmxHttpRequest(HttpRequest):
 
 class TooManyChanges(Exception):
     """This person made more changes this minute than ``PORTAL_WRITES_PER_MINUTE`` allows."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(action)
+        self.action = action
 
 
 def actor_for(request: HttpRequest, *, staff_reason: str | None = None) -> Actor:
@@ -117,37 +123,69 @@ def not_found(request: HtmxHttpRequest, message: str) -> HttpResponse:
     return TemplateResponse(request, "connected_apps/_announce.html", context, status=404)
 
 
-def writes_rate_limited(view: View) -> View:
+def writes_rate_limited(action: str) -> Callable[[View], View]:
     """Cap each person's changes per minute (``PORTAL_WRITES_PER_MINUTE``; 0 turns it off).
 
     A runaway script or a stuck button then cannot hammer Authlete through someone's session.
     The count lives in the cache, so every worker behind the same cache shares it. Put it under
-    an identity decorator, which turns the refusal into the page's own error fragment.
+    an identity decorator, which audits the refused ``action`` and answers with the page's own
+    error fragment.
     """
 
-    @functools.wraps(view)
-    def wrapper(request: HtmxHttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        limit = settings.PORTAL_WRITES_PER_MINUTE
-        if request.method == "POST" and limit > 0 and _count_write(request) > limit:
-            raise TooManyChanges
-        return view(request, *args, **kwargs)
+    def wrap(view: View) -> View:
+        @functools.wraps(view)
+        def wrapper(request: HtmxHttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            if request.method == "POST" and over_limit(f"writes:{request.user.pk}"):
+                raise TooManyChanges(action)
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return wrap
 
 
-def _count_write(request: HttpRequest) -> int:
-    key = f"ratelimit:writes:{request.user.pk}:{int(time.time() // 60)}"
-    # add() then incr() is atomic on Redis and the local-memory cache alike.
-    cache.add(key, 0, timeout=120)
-    try:
-        return cache.incr(key)
-    except ValueError:  # the key expired between the two calls
-        cache.set(key, 1, timeout=120)
-        return 1
+def over_limit(bucket: str) -> bool:
+    """Count one more attempt in ``bucket``: whether this minute's now exceed the write limit."""
+    limit = settings.PORTAL_WRITES_PER_MINUTE
+    return limit > 0 and minute_count(bucket) > limit
+
+
+def retry_after() -> str:
+    """Seconds until the write limit's minute turns, for a Retry-After header."""
+    return str(seconds_until_next_minute())
+
+
+def audit_not_yours(
+    request: HttpRequest,
+    *,
+    subject: str = "",
+    client_id: object = 0,
+    token_hash: object = "",
+    actor: Actor | None = None,
+) -> None:
+    """Record someone asking for an app, token or client that is not theirs (or, for staff,
+    not the person's); nothing was shown or sent. The request goes in the detail."""
+    audit_refusal(
+        actor=actor or actor_for(request),
+        action=AuditEvent.Action.PROBE,
+        refusal=AuditEvent.Refusal.NOT_YOURS,
+        subject=subject,
+        client_id=_client_number(client_id),
+        token_hash=str(token_hash or ""),
+        note=f"{request.method} {request.path[:300]}",
+    )
+
+
+def _client_number(client_id: object) -> int:
+    return client_id if isinstance(client_id, int) else 0
 
 
 def _identity_required(
-    resolve: Callable[[object], str | None], forbidden_template: str, not_yours: object
+    resolve: Callable[[object], str | None],
+    forbidden_template: str,
+    not_yours: object,
+    *,
+    is_subject: bool,
 ) -> Callable[..., Callable[[View], View]]:
     def decorator(*, errors_in_card: bool = False) -> Callable[[View], View]:
         def wrap(view: View) -> View:
@@ -157,11 +195,19 @@ def _identity_required(
                 if not identity:
                     return TemplateResponse(request, forbidden_template, status=403)
                 card_of = kwargs.get("client_id") if errors_in_card else None
+                # Refusals go on the subject's trail; a developer's have no subject to go on.
+                audited = {
+                    "subject": identity if is_subject else "",
+                    "client_id": kwargs.get("client_id", 0),
+                    "token_hash": kwargs.get("token_hash", ""),
+                }
                 try:
                     return view(request, identity, *args, **kwargs)
                 except NotYours:
+                    audit_not_yours(request, **audited)
                     return not_found(request, str(not_yours))
-                except TooManyChanges:
+                except TooManyChanges as exc:
+                    _audit_too_many(request, exc.action, **audited)
                     return _too_many_changes(request, card_of)
                 except (
                     AuditUnavailable,
@@ -181,13 +227,24 @@ def _identity_required(
     return decorator
 
 
+def _audit_too_many(request: HttpRequest, action: str, **audited: Any) -> None:
+    audit_refusal(
+        actor=actor_for(request),
+        action=action,
+        refusal=AuditEvent.Refusal.TOO_MANY,
+        subject=audited["subject"],
+        client_id=_client_number(audited["client_id"]),
+        token_hash=str(audited["token_hash"]),
+    )
+
+
 def _too_many_changes(request: HtmxHttpRequest, card_of: object) -> TemplateResponse:
     context = {
         "message": _("You are making changes too quickly. Wait a minute, then try again."),
         "unchanged": True,
     }
     response = _error_page(request, context, status=429, card_of=card_of)  # type: ignore[arg-type]
-    response["Retry-After"] = str(60 - int(time.time()) % 60)
+    response["Retry-After"] = retry_after()
     return response
 
 
@@ -237,9 +294,11 @@ subject_required = _identity_required(
     subject_for_user,
     "connected_apps/no_subject.html",
     gettext_lazy("This app is not connected to your account."),
+    is_subject=True,
 )
 developer_required = _identity_required(
     developer_for_user,
     "connected_apps/not_developer.html",
     gettext_lazy("You have no such client."),
+    is_subject=False,
 )

@@ -1,7 +1,12 @@
-"""The RFC 7591/7592 registration endpoints: client metadata passed to Authlete and back."""
+"""The RFC 7591/7592 registration endpoints: client metadata passed to Authlete and back.
+
+Nobody signs in here, so each client address may call them ``PORTAL_WRITES_PER_MINUTE`` times a
+minute: one caller cannot turn them into a flood of Authlete calls.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -13,7 +18,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from connected_apps import authlete
+from connected_apps.models import AuditEvent
 from connected_apps.services import registration
+from connected_apps.services.client_audit import client_change_record
+from connected_apps.views.common import View, actor_for, over_limit, retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +40,46 @@ _STATUSES = {
     "UNAUTHORIZED": 401,
     "INTERNAL_SERVER_ERROR": 500,
 }
+# The changes to an existing registration, which go on the audit trail even when refused.
+_AUDITED = {"PUT": AuditEvent.Action.CLIENT_UPDATE, "DELETE": AuditEvent.Action.CLIENT_DELETE}
+
+
+def _rate_limited(view: View) -> View:
+    """Answer 429 with Retry-After to an address over the limit, before Authlete is called."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not over_limit(f"registration:{actor_for(request).ip_address or 'unknown'}"):
+            return view(request, *args, **kwargs)
+        _audit_refused(request, str(kwargs.get("client_id", "")), AuditEvent.Refusal.TOO_MANY)
+        response = _json(
+            429,
+            {
+                "error": "temporarily_unavailable",
+                "error_description": "Too many requests from this address; try again later.",
+            },
+        )
+        response["Retry-After"] = retry_after()
+        return response
+
+    return wrapper
+
+
+def _audit_refused(request: HttpRequest, client_id: str, refusal: str) -> None:
+    """A change to a registration refused before Authlete was asked; reads are not recorded."""
+    if request.method in _AUDITED:
+        client_change_record(
+            actor=actor_for(request),
+            action=_AUDITED[request.method],
+            client_id=client_id,
+            refusal=refusal,
+        )
 
 
 @login_not_required
 @csrf_exempt
 @require_POST
+@_rate_limited
 def register(request: HttpRequest) -> HttpResponse:
     """RFC 7591 §3: register a client; an initial access token, if any, comes as a Bearer token."""
     metadata, problem = _metadata(request)
@@ -52,10 +95,12 @@ def register(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @csrf_exempt
 @require_http_methods(["GET", "PUT", "DELETE"])
+@_rate_limited
 def client_configuration(request: HttpRequest, client_id: str) -> HttpResponse:
     """RFC 7592 §2: read, replace or delete a registration with its registration access token."""
     token = _bearer(request)
     if not token:
+        _audit_refused(request, client_id, AuditEvent.Refusal.CREDENTIALS)
         response = _json(401, {"error": "invalid_token"})
         response["WWW-Authenticate"] = "Bearer"
         return response
@@ -65,14 +110,17 @@ def client_configuration(request: HttpRequest, client_id: str) -> HttpResponse:
         )
     if request.method == "DELETE":
         return _answer(
-            lambda: registration.client_registration_delete(client_id=client_id, token=token)
+            lambda: registration.client_registration_delete(
+                client_id=client_id, token=token, actor=actor_for(request)
+            )
         )
     metadata, problem = _metadata(request)
     if problem:
+        _audit_refused(request, client_id, AuditEvent.Refusal.INVALID)
         return problem
     return _answer(
         lambda: registration.client_registration_update(
-            client_id=client_id, token=token, metadata_json=metadata
+            client_id=client_id, token=token, metadata_json=metadata, actor=actor_for(request)
         )
     )
 

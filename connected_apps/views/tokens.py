@@ -11,11 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from connected_apps.models import AuditEvent
 from connected_apps.services import tokens
 from connected_apps.services.errors import TokenNotFound
 from connected_apps.views.common import (
     HtmxHttpRequest,
     actor_for,
+    audit_not_yours,
     fragment_template,
     not_found,
     subject_required,
@@ -25,7 +27,7 @@ from connected_apps.views.common import (
 
 @require_http_methods(["GET", "POST"])
 @subject_required()
-@writes_rate_limited
+@writes_rate_limited(AuditEvent.Action.TOKEN_DELETE)
 def token_end(
     request: HtmxHttpRequest, subject: str, client_id: int, token_hash: str
 ) -> HttpResponse:
@@ -34,6 +36,7 @@ def token_end(
         owned = tokens.token_get(subject=subject, client_id=client_id, token_hash=token_hash)
     except TokenNotFound:
         # Unknown, expired, or someone else's: the same answer, and nothing sent to Authlete.
+        audit_not_yours(request, subject=subject, client_id=client_id, token_hash=token_hash)
         return not_found(request, _("This app holds no such access for your account."))
     if request.method == "GET":
         template = fragment_template(request, "connected_apps/token_end.html", "token-confirm-row")

@@ -238,7 +238,9 @@ def test_narrowing_another_persons_app_is_not_found_and_changes_nothing(
     )
     assert response.status_code == 404
     assert sandbox.writes() == []
-    assert AuditEvent.objects.outcomes().count() == 0
+    # Only the refused probe is on record, on Alice's own trail; John's is untouched.
+    (probe,) = AuditEvent.objects.all()
+    assert (probe.action, probe.outcome, probe.subject) == ("probe", "refused", "alice")
 
 
 def test_writes_need_the_csrf_token(john, sandbox, johns_apps):

@@ -85,7 +85,10 @@ def test_another_persons_token_is_404_and_nothing_is_written(john_client, sandbo
     assert john_client.get(_end_url(alices["accessTokenHash"])).status_code == 404
     assert sandbox.token_writes() == []
     assert alices["accessTokenHash"] in sandbox.token_state(ALICE, NOTES)
-    assert not AuditEvent.objects.outcomes().exists()
+    # Both probes are on record as refused, on John's own trail; nothing is on Alice's.
+    probes = AuditEvent.objects.all()
+    assert {(e.action, e.outcome, e.subject) for e in probes} == {("probe", "refused", "john")}
+    assert probes.count() == 2
 
 
 def test_an_unknown_hash_is_404_and_nothing_is_written(john_client, sandbox):
