@@ -42,7 +42,10 @@ CMD ["python", "-m", "authlete_sandbox", "--host", "0.0.0.0", "--port", "8765"]
 # Production: the default target. Code and collected static files belong to root and are only
 # readable by the runtime user; the database lives elsewhere (DATABASE_URL).
 FROM base AS production
+# GUNICORN_WORKERS is read by scripts/container-start.sh and by the portal's own start check
+# (more than one worker needs REDIS_URL), so both see the image's default.
 ENV DJANGO_DEBUG=0 \
+    GUNICORN_WORKERS=3 \
     PATH=/opt/venv/bin:$PATH
 COPY --from=deps /opt/venv /opt/venv
 # What the portal needs at run time, by name: a new top-level folder it reads needs a line here.
@@ -53,11 +56,16 @@ COPY accounts/ accounts/
 COPY connected_apps/ connected_apps/
 COPY templates/ templates/
 COPY static/ static/
-# collectstatic needs settings that pass the production check; these values live only in this
-# step (the in-memory database keeps it from creating var/).
+# collectstatic needs settings that pass the production check; these placeholders live only in
+# this step, never in the image's environment, and name no real host or service (the in-memory
+# database keeps it from creating var/). The container is started with the real ones.
 RUN DJANGO_SECRET_KEY=collectstatic-only-$(python -c "import secrets; print(secrets.token_hex(32))") \
     DJANGO_ALLOWED_HOSTS=build.invalid \
     DATABASE_URL=sqlite:///:memory: \
+    AUTHLETE_API_VERSION=v3 \
+    AUTHLETE_BASE_URL=https://authlete.invalid \
+    AUTHLETE_SERVICE_ID=0 \
+    AUTHLETE_SERVICE_TOKEN=collectstatic-only \
     python manage.py collectstatic --noinput --verbosity 0 \
  && python -m compileall -q manage.py portal accounts connected_apps
 

@@ -147,6 +147,9 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The gunicorn worker processes serving the site; scripts/container-start.sh starts this many.
+# Rate limits count in the cache, so more than one worker needs a shared one (portal/checks.py).
+GUNICORN_WORKERS = _env_int("GUNICORN_WORKERS", 1)
 
 # Background work (settling changes whose outcome a request could not learn) is queued in the
 # database and run by `manage.py db_worker`, which `make demo` and compose start beside the site.
@@ -233,10 +236,26 @@ AUTHLETE_SERVICE_ID = os.environ.get("AUTHLETE_SERVICE_ID", "")
 AUTHLETE_SERVICE_OWNER_API_KEY = os.environ.get("AUTHLETE_SERVICE_OWNER_API_KEY", "")
 AUTHLETE_SERVICE_OWNER_API_SECRET = os.environ.get("AUTHLETE_SERVICE_OWNER_API_SECRET", "")
 AUTHLETE_SERVICE_TOKEN = os.environ.get("AUTHLETE_SERVICE_TOKEN", "")
+# Refused attempts (an app not yours, an invalid form, too many changes...) the audit records
+# per person, or per address when signed out, each minute; the first one over says more
+# followed, the rest are not recorded one by one. 0 records every one.
+PORTAL_AUDIT_REFUSALS_PER_MINUTE = _env_int("PORTAL_AUDIT_REFUSALS_PER_MINUTE", 20)
 # Client metadata (logo, links) changes rarely; the list page reads it from this cache.
 PORTAL_CLIENT_CACHE_SECONDS = _env_int("PORTAL_CLIENT_CACHE_SECONDS", 300)
+# The portal fetches app logos itself (public https only) and serves them from its own origin.
+# Hosts named here may also be reached on a private or loopback network, over plain http too:
+# the local sandbox in the demo (this machine), the sandbox container in a trial ("sandbox").
+# In production leave it empty, so no app can point the portal at an internal address.
+PORTAL_LOGO_PRIVATE_HOSTS = _env_list(
+    "PORTAL_LOGO_PRIVATE_HOSTS", "127.0.0.1,localhost,::1" if DEBUG else ""
+)
 PORTAL_PAGE_SIZE = _env_int("PORTAL_PAGE_SIZE", 10)
-# Changes (narrow, revoke, revoke all) one person may make per minute; 0 turns the limit off.
+# /readyz reuses its Authlete answer this long, so probes (or anyone) cannot turn it into a flood
+# of Authlete calls; and each client address may ask this often a minute (0: no limit).
+PORTAL_READYZ_CACHE_SECONDS = _env_int("PORTAL_READYZ_CACHE_SECONDS", 10)
+PORTAL_READYZ_PER_MINUTE = _env_int("PORTAL_READYZ_PER_MINUTE", 60)
+# Changes (narrow, revoke, end a token, edit a client) one person may make per minute, and
+# registration API calls one address may make per minute; 0 turns the limit off.
 PORTAL_WRITES_PER_MINUTE = _env_int("PORTAL_WRITES_PER_MINUTE", 30)
 # Staff may extend a token's expiry to at most this many days after it was issued.
 PORTAL_TOKEN_MAX_LIFETIME_DAYS = _env_int("PORTAL_TOKEN_MAX_LIFETIME_DAYS", 90)
@@ -260,6 +279,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+
+def _deny_framing(headers: dict[str, str], path: str, url: str) -> None:
+    # The CSP's frame-ancestors covers current browsers; older ones only know this header.
+    headers["X-Frame-Options"] = "DENY"
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _deny_framing
+
 # --- Security ---------------------------------------------------------------------------------
 
 CSRF_COOKIE_HTTPONLY = True
@@ -272,15 +299,9 @@ SECURE_CSP = {
     # allauth starts OIDC sign-in with a POST that redirects to the provider.
     "form-action": [CSP.SELF, *OIDC_FORM_ACTION],
     "frame-ancestors": [CSP.NONE],
-    # Client logos live on their developers' sites; in the demo the sandbox serves them, and a
-    # container trial names the sandbox's plain-http origin in PORTAL_IMG_ORIGINS.
-    "img-src": [
-        CSP.SELF,
-        "data:",
-        "https:",
-        *(["http:"] if DEBUG else []),
-        *_env_list("PORTAL_IMG_ORIGINS"),
-    ],
+    # App logos come from the portal itself (connected_apps/views/logos.py), so no app learns
+    # who opens the portal and when; data: is the QR code allauth draws for a second factor.
+    "img-src": [CSP.SELF, "data:"],
     "object-src": [CSP.NONE],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
@@ -296,6 +317,10 @@ SECURE_PROXY_SSL_HEADER = (
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_SSL_REDIRECT = _env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+# A signed-in session can disconnect every app a person has (and a staff one, anyone's), so it
+# ends after a working day: 12 hours, unless the person chose not to be remembered, which ends it
+# with the browser.
+SESSION_COOKIE_AGE = _env_int("DJANGO_SESSION_COOKIE_AGE", 12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG
@@ -328,12 +353,40 @@ LOGGING = {
 
 # --- Refuse an insecure production start ------------------------------------------------------
 
+# DEBUG is on unless told otherwise, for the local demo; a deployment that forgets DJANGO_DEBUG
+# would serve the demo (public secret key, error pages with tracebacks) under its real name.
+_DEMO_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
+_named_hosts = [host for host in _env_list("DJANGO_ALLOWED_HOSTS") if host not in _DEMO_HOSTS]
+if _named_hosts and not os.environ.get("DJANGO_DEBUG", "").strip():
+    raise ImproperlyConfigured(
+        f"Refusing to start: DJANGO_ALLOWED_HOSTS names {', '.join(_named_hosts)} but "
+        "DJANGO_DEBUG is not set, and it defaults to on for the local demo. Set DJANGO_DEBUG=0 "
+        "to deploy, or DJANGO_DEBUG=1 to run the demo on that host on purpose."
+    )
+
+
+def _authlete_settings_missing() -> list[str]:
+    """What production lacks to reach Authlete; the base URL must be named, since its default
+    is the local sandbox."""
+    if AUTHLETE_API_VERSION not in {"v2", "v3"}:
+        return [f"AUTHLETE_API_VERSION must be v3 or v2, not {AUTHLETE_API_VERSION!r}"]
+    needed = ["AUTHLETE_BASE_URL"]
+    needed += (
+        ["AUTHLETE_SERVICE_ID", "AUTHLETE_SERVICE_TOKEN"]
+        if AUTHLETE_API_VERSION == "v3"
+        else ["AUTHLETE_API_KEY", "AUTHLETE_API_SECRET"]
+    )
+    missing = [name for name in needed if not os.environ.get(name, "").strip()]
+    return [f"Authlete API {AUTHLETE_API_VERSION} needs {', '.join(missing)}"] if missing else []
+
+
 if not DEBUG:
     problems = []
     if SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 40:
         problems.append("DJANGO_SECRET_KEY must be set to a long random value")
     if not ALLOWED_HOSTS:
         problems.append("DJANGO_ALLOWED_HOSTS must list the host names the portal answers to")
+    problems += _authlete_settings_missing()
     if problems:
         raise ImproperlyConfigured(
             "Refusing to start with DJANGO_DEBUG off: " + "; ".join(problems) + "."

@@ -80,7 +80,10 @@ def test_the_audit_log_keeps_every_row_of_200_concurrent_changes(
             while True:
                 try:
                     narrow.connected_app_narrow(
-                        subject="john", client_id=client_id, keep=[f"never-granted-{n}"], actor=actor
+                        subject="john",
+                        client_id=client_id,
+                        keep=[f"never-granted-{n}"],
+                        actor=actor,
                     )
                 except ChangeInProgress:
                     continue

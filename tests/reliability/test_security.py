@@ -91,6 +91,7 @@ def _manage(*args: str) -> subprocess.CompletedProcess[str]:
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "a-long-random-production-key-for-checks-0123456789-qwerty",
         "DJANGO_ALLOWED_HOSTS": "portal.example.com",
+        "AUTHLETE_BASE_URL": "https://us.authlete.com",
         "AUTHLETE_SERVICE_ID": "1",
         "AUTHLETE_SERVICE_TOKEN": "unused",
         "PORTAL_VAR_DIR": str(ROOT / "var"),
