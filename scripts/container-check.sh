@@ -27,22 +27,19 @@ show() { sed 's/^/      | /' "$@" | tail -n 40; }
 
 # --- Settings for this run only -----------------------------------------------------------------
 
-free_ports() {  # two distinct TCP ports nothing listens on
+free_port() {  # a TCP port nothing listens on
   if command -v python3 >/dev/null 2>&1; then
-    python3 -c 'import socket; s = [socket.socket() for _ in "ab"]; [x.bind(("", 0)) for x in s]; print(*(x.getsockname()[1] for x in s))'
+    python3 -c 'import socket; s = socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])'
     return
   fi
-  local port ports=()
-  while [ ${#ports[@]} -lt 2 ]; do
+  local port
+  while :; do
     port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && [[ " ${ports[*]} " != *" $port "* ]]; then
-      ports+=("$port")
-    fi
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
   done
-  echo "${ports[@]}"
 }
-read -r PORTAL_PORT SANDBOX_PORT < <(free_ports) || true
-[ -n "${SANDBOX_PORT:-}" ] || { echo "FAIL  cannot find two free TCP ports"; exit 1; }
+PORTAL_PORT=$(free_port) || true
+[ -n "${PORTAL_PORT:-}" ] || { echo "FAIL  cannot find a free TCP port"; exit 1; }
 
 # The sandbox's public demo credentials, read from the sandbox so the two never drift apart.
 sandbox_value() { sed -n "s/^$1 = \"\(.*\)\".*/\1/p" authlete_sandbox/__init__.py; }
@@ -70,9 +67,8 @@ PORTAL_LOGO_PRIVATE_HOSTS=sandbox
 ENV
 # Variables compose.yaml interpolates; exported too, so neither .env nor the caller's
 # environment can change them.
-export PORTAL_ENV_FILE="$work/portal.env" PORTAL_PORT SANDBOX_PORT
-printf 'PORTAL_ENV_FILE=%s\nPORTAL_PORT=%s\nSANDBOX_PORT=%s\n' \
-  "$PORTAL_ENV_FILE" "$PORTAL_PORT" "$SANDBOX_PORT" >"$work/compose.env"
+export PORTAL_ENV_FILE="$work/portal.env" PORTAL_PORT
+printf 'PORTAL_ENV_FILE=%s\nPORTAL_PORT=%s\n' "$PORTAL_ENV_FILE" "$PORTAL_PORT" >"$work/compose.env"
 compose=(docker compose --ansi never --project-name "$project" --project-directory .
          --file compose.yaml --env-file "$work/compose.env" --profile sandbox)
 portal_image="$project-portal"
@@ -157,8 +153,7 @@ fi
 
 base="http://localhost:$PORTAL_PORT"
 # Every request names the host the portal allows and goes to this machine's loopback only.
-web() { curl --silent --show-error --max-time 10 --resolve "localhost:$PORTAL_PORT:127.0.0.1" \
-          --resolve "localhost:$SANDBOX_PORT:127.0.0.1" "$@"; }
+web() { curl --silent --show-error --max-time 10 --resolve "localhost:$PORTAL_PORT:127.0.0.1" "$@"; }
 status_of() { web --output /dev/null --write-out '%{http_code}' "$@" 2>/dev/null || true; }
 wait_for() {  # wait_for SECONDS COMMAND...: retry until the command succeeds
   local deadline=$((SECONDS + $1)); shift
@@ -176,6 +171,14 @@ if wait_for 90 sandbox_healthy; then
   ok "sandbox container is healthy (its own health check)"
 else
   fail "sandbox container health: '$(health_of sandbox)'"
+fi
+
+published=$(docker inspect --format '{{range $p, $b := .NetworkSettings.Ports}}{{if $b}}{{$p}} {{end}}{{end}}' \
+              "$("${compose[@]}" ps --quiet sandbox)" 2>/dev/null || true)
+if [ -z "$published" ]; then
+  ok "the sandbox publishes no port: its unauthenticated /_sandbox control plane stays on the compose network"
+else
+  fail "the sandbox publishes $published"
 fi
 
 if wait_for 120 answers_200 /healthz; then
