@@ -117,6 +117,7 @@ def build_app(details: authlete.ClientDetails, tokens: list[authlete.TokenInfo])
         host=names.host_of(
             localized(details.client_uri, details.client_uris), *details.redirect_uris
         ),
+        record_name=names.display_name(details.name, details.client_id),
     )
 
 

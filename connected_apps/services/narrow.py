@@ -107,7 +107,7 @@ class _Recorder:
             "actor": self.actor,
             "subject": self.subject,
             "client_id": self.app.client_id,
-            "client_name": self.app.name,
+            "client_name": self.app.record_name,
             "action": AuditEvent.Action.NARROW,
             "scopes_before": self.app.scopes,
             "scopes_after": self.kept,

@@ -123,7 +123,7 @@ def _attempt(subject: str, app: ConnectedApp, actor: Actor) -> AuditEvent:
         actor=actor,
         subject=subject,
         client_id=app.client_id,
-        client_name=app.name,
+        client_name=app.record_name,
         action=AuditEvent.Action.REVOKE,
         scopes_before=app.scopes,
     )

@@ -75,7 +75,10 @@ def token_get(*, subject: str, client_id: int, token_hash: str) -> OwnedToken:
         raise TokenNotFound(token_hash)
     name = cards.localized(details.name, details.names) if details else ""
     return OwnedToken(
-        client_id=client_id, app_name=names.display_name(name, client_id), token=found[0]
+        client_id=client_id,
+        app_name=names.display_name(name, client_id),
+        record_name=names.display_name(details.name if details else "", client_id),
+        token=found[0],
     )
 
 
@@ -235,7 +238,7 @@ class _Change:
             "actor": actor,
             "subject": subject,
             "client_id": owned.client_id,
-            "client_name": owned.app_name,
+            "client_name": owned.record_name,
             "action": action,
             "token_hash": token.access_token_hash,
             "scopes_before": token.scopes,

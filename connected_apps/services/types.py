@@ -43,6 +43,9 @@ class ConnectedApp:
     # with the same name apart; look_alike marks an app whose name another on the page shares.
     host: str = ""
     look_alike: bool = False
+    # The name the audit keeps: the client's default name, the same whatever language the
+    # person who acted reads, so one app reads as one app in the trail.
+    record_name: str = ""
 
     @property
     def scopes(self) -> tuple[str, ...]:
@@ -128,6 +131,8 @@ class OwnedToken:
     client_id: int
     app_name: str
     token: authlete.TokenInfo
+    # The default name, which the audit keeps (see ConnectedApp.record_name).
+    record_name: str = ""
 
     @property
     def short_hash(self) -> str:

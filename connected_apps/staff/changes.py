@@ -160,7 +160,7 @@ def app_narrow(request: HttpRequest, subject: str, actor: Actor, *, client_id: i
         "action": AuditEvent.Action.NARROW,
         "subject": subject,
         "client_id": client_id,
-        "client_name": app.name,
+        "client_name": app.record_name,
         "scopes_before": app.scopes,
         "scopes_after": request.POST.getlist(f"{prefix}-keep"),
     }

@@ -13,6 +13,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
+from authlete_sandbox.seed import INKWELL_NOTES
 from connected_apps.models import AuditEvent, ConfirmedDeveloper
 from tests.conftest import Sandbox
 
@@ -210,3 +211,18 @@ def test_staff_with_the_permission_see_the_confirmations(make_user, sandbox):
     client.force_login(staff)
     index = client.get(reverse("admin:index")).content.decode()
     assert reverse("admin:connected_apps_confirmeddeveloper_changelist") in index
+
+
+def test_the_trail_keeps_one_name_for_an_app_whatever_language_the_person_reads(
+    john_client: Client,
+):
+    page = john_client.get(
+        reverse("connected_apps:detail", args=[INKWELL_NOTES]), HTTP_ACCEPT_LANGUAGE="ja"
+    )
+    assert "インクウェル ノート" in page.content.decode()
+    john_client.post(
+        reverse("connected_apps:revoke", args=[INKWELL_NOTES]), HTTP_ACCEPT_LANGUAGE="ja"
+    )
+    rows = AuditEvent.objects.filter(client_id=INKWELL_NOTES, action="revoke")
+    assert rows.exists()
+    assert {row.client_name for row in rows} == {"Inkwell Notes"}
