@@ -372,13 +372,14 @@ def serve(
     if in_main_thread:
         previous = signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     server.start()
-    out.write(
-        f"Authlete sandbox at {server.url} (service {SERVICE_ID}, db {db}); Ctrl-C stops it.\n"
-    )
-    settings = " ".join(f"{name}={value}" for name, value in server.modes.as_text().items())
-    out.write(f"Modes: {settings}\n")
-    out.flush()
+    # Announce inside the try: a Ctrl-C sent the moment the URL is read still stops it cleanly.
     try:
+        out.write(
+            f"Authlete sandbox at {server.url} (service {SERVICE_ID}, db {db}); Ctrl-C stops it.\n"
+        )
+        settings = " ".join(f"{name}={value}" for name, value in server.modes.as_text().items())
+        out.write(f"Modes: {settings}\n")
+        out.flush()
         while not stopping.wait(0.5):
             pass
     except KeyboardInterrupt:
