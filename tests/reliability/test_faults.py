@@ -164,6 +164,16 @@ def _state(sandbox: Sandbox, client_ids: list[int]) -> dict[int, list[list[str]]
     return {cid: sorted(sandbox.token_scopes("john", cid)) for cid in client_ids}
 
 
+def _maybe_acted(fault: Fault, op: Operation, calls: Counter[tuple[str, str]]) -> bool:
+    """Whether Authlete may have acted: silence or garble after the write reached it.
+
+    On a slow machine the page's reads can spend so much of the deadline that the portal
+    never starts the write; then nothing changed, and the page must say exactly that.
+    """
+    reached = any(op.write_path and op.write_path in path for _, path in calls)
+    return reached and fault.name in ("hang", "reset", "malformed")
+
+
 def _calls(sandbox: Sandbox) -> Counter[tuple[str, str]]:
     return Counter((r["method"], r["path"]) for r in sandbox.requests())
 
@@ -200,7 +210,7 @@ def test_a_fault_gets_a_clear_answer_in_time_and_nothing_is_claimed_done(
         notes = [str(m) for m in get_messages(response.wsgi_request)]
         assert not any(n.startswith("Disconnected:") for n in notes)
         # Silence or a garbled answer may come after Authlete acted: that is not "failed".
-        unknown = fault.name in ("hang", "reset", "malformed")
+        unknown = _maybe_acted(fault, op, calls)
         expected = "Could not confirm:" if unknown else "Could not disconnect:"
         assert any(n.startswith(expected) for n in notes)
     else:
@@ -208,7 +218,7 @@ def test_a_fault_gets_a_clear_answer_in_time_and_nothing_is_claimed_done(
         assert any(text in html for text in FRIENDLY)
         if op.write_path and not op.admin:
             # Only an error answer proves nothing changed; silence or a garbled 200 proves nothing.
-            if fault.name in ("hang", "reset", "malformed"):
+            if _maybe_acted(fault, op, calls):
                 assert "could not confirm whether your change was made" in html
             else:
                 assert "Nothing was changed." in html
@@ -221,7 +231,7 @@ def test_a_fault_gets_a_clear_answer_in_time_and_nothing_is_claimed_done(
     else:
         _assert_write_not_repeated_unsafely(calls, fault, op, settings.AUTHLETE_MAX_RETRIES)
         # An error answer proves the change failed; silence or garble leaves it unknown.
-        unknown = fault.name in ("hang", "reset", "malformed")
+        unknown = _maybe_acted(fault, op, calls)
         assert (
             AuditEvent.objects.outcomes()
             .filter(outcome="unknown" if unknown else "failed")
@@ -303,7 +313,7 @@ def test_a_read_that_recovers_on_retry_shows_the_page(world: World):
     world.sandbox.fault("status503", path="/client/authorization/get/list", times=1, retryAfter=0)
     response = world.john_client.get(reverse("connected_apps:list"))
     assert response.status_code == 200
-    assert 'class="app-card"' in response.content.decode()
+    assert 'class="app-card app-row' in response.content.decode()
 
 
 def test_a_write_that_timed_out_is_audited_as_a_timeout_and_never_as_done(world: World):
