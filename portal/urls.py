@@ -25,3 +25,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+# Django's own 404 handler renders templates/404.html with the request, so it keeps the shell.
+handler500 = "portal.errors.server_error"

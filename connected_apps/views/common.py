@@ -14,7 +14,7 @@ from typing import Any
 from allauth.account.adapter import get_adapter as get_account_adapter
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +25,7 @@ from connected_apps import authlete
 from connected_apps.models import AuditEvent
 from connected_apps.services.audit import Actor, audit_refusal
 from connected_apps.services.errors import (
+    AppNotConnected,
     AuditUnavailable,
     ChangeInProgress,
     ChangeNotConfirmed,
@@ -109,16 +110,23 @@ def error_response(
         "message": message,
         "unchanged": writing and refused,
         "outcome_unknown": writing and not refused,
+        # Authlete is away: the full page says where the person stands and where to go meanwhile.
+        "outage": True,
     }
     status = 503 if isinstance(exc, authlete.AuthleteUnavailable) else 502
     return _error_page(request, context, status=status, card_of=card_of)
 
 
-def not_found(request: HtmxHttpRequest, message: str) -> HttpResponse:
+def not_found(request: HtmxHttpRequest, message: str, *, app_gone: bool = False) -> HttpResponse:
     """Not this person's, or gone already. Under htmx the stale element on screen is removed
-    and the reason announced, instead of a click that silently does nothing."""
+    and the reason announced, instead of a click that silently does nothing.
+
+    A full page lands in the portal's shell with a way back: a stale link to an app (another
+    tab, a bookmark, the back button) says the app is no longer connected.
+    """
     if not request.htmx:
-        raise Http404(message)
+        template = "connected_apps/app_gone.html" if app_gone else "404.html"
+        return TemplateResponse(request, template, {"message": message}, status=404)
     context = {"announcement": message}
     return TemplateResponse(request, "connected_apps/_announce.html", context, status=404)
 
@@ -203,9 +211,10 @@ def _identity_required(
                 }
                 try:
                     return view(request, identity, *args, **kwargs)
-                except NotYours:
+                except NotYours as exc:
                     audit_not_yours(request, **audited)
-                    return not_found(request, str(not_yours))
+                    gone = isinstance(exc, AppNotConnected)
+                    return not_found(request, str(not_yours), app_gone=gone)
                 except TooManyChanges as exc:
                     _audit_too_many(request, exc.action, **audited)
                     return _too_many_changes(request, card_of)
