@@ -7,17 +7,20 @@ from typing import Any
 
 from django import forms
 from django.core.validators import URLValidator, validate_email
+from django.forms.boundfield import BoundWidget
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from connected_apps import authlete
+from connected_apps.services.consequences import if_removed
 from connected_apps.services.rules import (
     NarrowingProblem,
     narrowing_problem,
     token_expiry_allowed,
     token_max_expiry,
 )
-from connected_apps.services.types import ConnectedApp
+from connected_apps.services.tiers import by_consequence
+from connected_apps.services.types import ConnectedApp, Permission
 
 
 def error_codes(form: forms.Form) -> str:
@@ -46,7 +49,16 @@ class NarrowForm(forms.Form):
         kwargs.setdefault("initial", {"keep": list(app.scopes)})
         super().__init__(*args, **kwargs)
         self.app = app
-        self.fields["keep"].choices = [(p.scope, p.description) for p in app.permissions]
+        # The weightiest first, as on the app's page: what matters most is read first.
+        self.permissions = by_consequence(app.permissions)
+        self.fields["keep"].choices = [(p.scope, p.description) for p in self.permissions]
+
+    def rows(self) -> list[tuple[BoundWidget, Permission, str]]:
+        """Each checkbox with its permission and what stops working if it is unchecked."""
+        return [
+            (checkbox, permission, if_removed(permission, self.app))
+            for checkbox, permission in zip(self["keep"], self.permissions, strict=True)
+        ]
 
     @property
     def unchecked_everything(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -126,9 +127,10 @@ def _pages(page: Page, device: str) -> None:
 def _make_some_history(page: Page) -> None:
     """Give the activity page something to show: one narrowed app and one disconnected."""
     page.goto(f"/apps/{HARBOR}/narrow/")
-    page.get_by_role("checkbox", name="files.write").uncheck()
+    page.get_by_role("checkbox", name=re.compile(r"\bfiles\.write\b")).uncheck()
     page.get_by_role("button", name="Save permissions").click()
-    page.locator("#messages .alert").wait_for()
+    # The result shows in the app's page where the person is looking (a page alert without JS).
+    page.locator(".detail-result, #messages .alert").first.wait_for()
     page.goto(f"/apps/{demo.SAFFRON_RECIPES}/revoke/")
     page.get_by_role("button", name=f"Disconnect {demo.CLIENT_NAMES[demo.SAFFRON_RECIPES]}").click()
     page.locator("#messages .alert").wait_for()
@@ -179,6 +181,63 @@ def _without_token_list(browser: Browser, url: str, sandbox_url: str) -> None:
         requests.put(modes, json={"token_list": "available"}, timeout=5).raise_for_status()
 
 
+def _server_error_html() -> str:
+    """The 500 page as the portal's handler renders it. The demo runs with DEBUG on, where
+    Django shows its own debug page instead, so the page is rendered here and shown as is."""
+    render = (
+        "from django.test import RequestFactory; from portal.errors import server_error; "
+        "print(server_error(RequestFactory().get('/apps/')).content.decode())"
+    )
+    with tempfile.TemporaryDirectory(prefix="portal-screenshots-") as var_dir:
+        env = {**os.environ, "PORTAL_VAR_DIR": var_dir, "DJANGO_DEBUG": "1"}
+        done = subprocess.run(  # noqa: S603
+            [
+                sys.executable,
+                str(BASE_DIR / "manage.py"),
+                "shell",
+                "--verbosity",
+                "0",
+                "-c",
+                render,
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    return done.stdout
+
+
+def _error_pages(browser: Browser, url: str, sandbox_url: str) -> None:
+    """Where bad, stale and failing addresses land: in the shell, with a way back.
+
+    Authlete is made unavailable for the outage pictures, which may open the portal's circuit
+    breaker for a moment, so this comes last.
+    """
+    server_error = _server_error_html()
+    faults = f"{sandbox_url}/_sandbox/faults"
+    for device in VIEWPORTS:
+        for scheme in ("light", "dark"):
+            suffix = f"{device}-dark" if scheme == "dark" else device
+            page = _signed_in(browser, url, device, scheme=scheme)
+            # Not connected to john (or no longer): the same page either way.
+            page.goto("/apps/1/")
+            _shoot(page, f"app-gone-{suffix}")
+            page.goto(f"/apps/{TEMPO}/tokens/no-such-access/end/")
+            _shoot(page, f"not-found-{suffix}")
+            # Over a page of the portal, so the stylesheets load from it.
+            page.set_content(server_error)
+            _shoot(page, f"server-error-{suffix}")
+            fault = {"kind": "status503", "path": "", "retryAfter": 0}
+            requests.post(faults, json=fault, timeout=5).raise_for_status()
+            try:
+                page.goto("/apps/")
+                _shoot(page, f"outage-{suffix}")
+            finally:
+                requests.delete(faults, timeout=5).raise_for_status()
+            page.context.close()
+
+
 def main() -> None:
     if not Path(CHROMIUM).exists():
         raise SystemExit("Debian's chromium is missing: apt-get install chromium")
@@ -188,6 +247,9 @@ def main() -> None:
     try:
         with _portal(sandbox.url) as url, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            if sys.argv[1:] == ["--errors-only"]:
+                _error_pages(browser, url, sandbox.url)
+                return
             for device in VIEWPORTS:
                 login = browser.new_context(base_url=url, locale="en-GB", **VIEWPORTS[device])
                 page = login.new_page()
@@ -216,6 +278,7 @@ def main() -> None:
                 page.context.close()
             _staff_console(browser, url)
             _without_token_list(browser, url, sandbox.url)
+            _error_pages(browser, url, sandbox.url)
             browser.close()
     finally:
         sandbox.stop()

@@ -92,6 +92,10 @@ def service(body: Body) -> Service:
                 name=_text(item, "name"),
                 description=_text(item, "description"),
                 descriptions=_localized(item, "descriptions"),
+                attributes=tuple(
+                    (_text(pair, "key"), _text(pair, "value"))
+                    for pair in _objects(item, "attributes")
+                ),
             )
             for item in _objects(body, "supportedScopes")
         ),

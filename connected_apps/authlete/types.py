@@ -17,6 +17,8 @@ class ScopeDefinition:
     name: str
     description: str
     descriptions: tuple[LocalizedText, ...] = ()
+    # The scope's key/value attributes as the operator set them on the service.
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

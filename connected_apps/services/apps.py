@@ -7,6 +7,7 @@ Each read also settles changes whose outcome was unknown (``settle``).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from django.conf import settings
 
@@ -23,45 +24,83 @@ from connected_apps.services.types import (
 )
 
 
-def connected_app_list(*, subject: str, page: int = 1, query: str = "") -> AppPage:
-    """One page of the subject's apps. A search reads the whole list and filters by name."""
+class ListOrder(StrEnum):
+    """How the list is ordered; REVIEW, the default, puts what most needs a look first."""
+
+    REVIEW = "review"
+    ACTIVE = "active"
+    NAME = "name"
+    CONNECTED = "connected"
+
+
+def connected_app_list(
+    *, subject: str, page: int = 1, query: str = "", order: ListOrder = ListOrder.REVIEW
+) -> AppPage:
+    """One page of the subject's apps, searched by name and in the order asked for.
+
+    Every order but NAME depends on each app's tokens, so the whole list is read and ordered
+    before it is cut into pages; the names alone come from the listing.
+    """
     settle_unknown(subject=subject)
-    client = authlete.get_client()
     size = max(1, settings.PORTAL_PAGE_SIZE)
     query = query.strip()
+    summaries = reads.all_authorized_clients(subject)
+    # Names are compared as they are shown, so hidden characters cannot dodge a search or sort.
+    shown = {s.client_id: names.comparison_key(cards.localized(s.name, s.names)) for s in summaries}
     if query:
-        # The listing carries every app's name (in every language): no per-app read is needed.
-        # Names are compared as they are shown, so hidden characters cannot dodge a search.
         needle = names.comparison_key(query)
-        matches = [
-            s
-            for s in reads.all_authorized_clients(subject)
-            if needle in names.comparison_key(cards.localized(s.name, s.names))
-        ]
-        total = len(matches)
-        page, page_count = reads.clamp_page(page, total, size)
-        chosen = matches[(page - 1) * size : page * size]
+        summaries = [s for s in summaries if needle in shown[s.client_id]]
+    total = len(summaries)
+    page, page_count = reads.clamp_page(page, total, size)
+    if order is ListOrder.NAME:
+        summaries.sort(key=lambda s: (shown[s.client_id], s.client_id))
+        chosen = summaries[(page - 1) * size : page * size]
+        apps = [app for app in reads.apps_for(subject, chosen) if app is not None]
     else:
-        listing = client.authorization_list(
-            subject=subject, start=(page - 1) * size, end=page * size
-        )
-        total = listing.total_count
-        wanted = page
-        page, page_count = reads.clamp_page(page, total, size)
-        if page != wanted:
-            # The asked-for page was past the end (or before the start): show the nearest one.
-            listing = client.authorization_list(
-                subject=subject, start=(page - 1) * size, end=page * size
-            )
-        chosen = list(listing.clients)
-    apps = reads.apps_for(subject, chosen)
+        everything = [app for app in reads.apps_for(subject, summaries) if app is not None]
+        apps = _ordered(everything, order)[(page - 1) * size : page * size]
     return AppPage(
-        apps=names.tell_apart([app for app in apps if app is not None]),
+        apps=names.tell_apart(apps),
         page=page,
         page_count=page_count,
         total_count=total,
         query=query,
+        order=order,
     )
+
+
+def connected_app_count(*, subject: str, query: str = "") -> AppPage:
+    """How many apps the subject has (matching ``query``), as a page with no apps on it."""
+    query = query.strip()
+    if query:
+        needle = names.comparison_key(query)
+        total = sum(
+            needle in names.comparison_key(cards.localized(s.name, s.names))
+            for s in reads.all_authorized_clients(subject)
+        )
+    else:
+        listing = authlete.get_client().authorization_list(subject=subject, start=0, end=1)
+        total = listing.total_count
+    return AppPage(apps=(), page=1, page_count=1, total_count=total, query=query)
+
+
+def _ordered(apps: list[ConnectedApp], order: ListOrder) -> list[ConnectedApp]:
+    def since(moment: datetime | None) -> float:
+        return moment.timestamp() if moment else 0.0
+
+    by_name = sorted(apps, key=lambda app: (names.comparison_key(app.name), app.client_id))
+    if order is ListOrder.CONNECTED:
+        return sorted(by_name, key=lambda app: -since(app.connected_at))
+    recent_first = sorted(by_name, key=lambda app: -since(app.last_used_at))
+    if order is ListOrder.ACTIVE:
+        return recent_first
+    # Needs review first, the weightiest and then the longest idle at the top; then the rest,
+    # most recently active first, as they would be under ACTIVE.
+    review = sorted(
+        (app for app in by_name if app.review_weight),
+        key=lambda app: (-app.review_weight, since(app.last_used_at)),
+    )
+    return review + [app for app in recent_first if not app.review_weight]
 
 
 def connected_app_get(*, subject: str, client_id: int) -> ConnectedApp:

@@ -16,6 +16,8 @@ from django.utils import translation
 
 from connected_apps import authlete
 from connected_apps.services import bylines, names
+from connected_apps.services.renewal import renewal_of, token_renews
+from connected_apps.services.tiers import tier_of
 from connected_apps.services.types import ConnectedApp, Permission, TokenSummary
 
 # A service whose scopes cannot be read (v2 without owner credentials, a token without view
@@ -73,7 +75,15 @@ def permissions(scopes: Iterable[str]) -> tuple[Permission, ...]:
     for scope in scopes:
         definition = definitions.get(scope)
         text = localized(definition.description, definition.descriptions) if definition else ""
-        result.append(Permission(scope=scope, description=text or scope))
+        attributes = definition.attributes if definition else ()
+        result.append(
+            Permission(
+                scope=scope,
+                description=text or scope,
+                tier=tier_of(scope, dict(attributes)),
+                attributes=attributes,
+            )
+        )
     return tuple(result)
 
 
@@ -118,14 +128,13 @@ def build_app(details: authlete.ClientDetails, tokens: list[authlete.TokenInfo])
             localized(details.client_uri, details.client_uris), *details.redirect_uris
         ),
         record_name=names.display_name(details.name, details.client_id),
+        renewal=renewal_of(tokens, now),
     )
 
 
 def token_summary(token: authlete.TokenInfo, now: datetime) -> TokenSummary:
     access_live = token.access_token_expires_at is None or token.access_token_expires_at > now
-    refresh_live = bool(token.refresh_token_hash) and (
-        token.refresh_token_expires_at is None or token.refresh_token_expires_at > now
-    )
+    refresh_live = token_renews(token, now)
     return TokenSummary(
         access_token_hash=token.access_token_hash,
         created_at=token.created_at,
@@ -134,6 +143,8 @@ def token_summary(token: authlete.TokenInfo, now: datetime) -> TokenSummary:
         refresh_expires_at=token.refresh_token_expires_at if token.refresh_token_hash else None,
         scopes=token.scopes,
         active=access_live or refresh_live,
+        access_live=access_live,
+        renews=refresh_live,
     )
 
 

@@ -13,6 +13,9 @@ from django.conf import settings
 TOKEN_REF_LENGTH = 16
 # What a table shows of a token's hash.
 TOKEN_SHORT_LENGTH = 8
+# An app not active for this long is flagged for review: access a person has forgotten about is
+# access they would not notice being misused.
+STALE_AFTER = timedelta(days=90)
 
 
 class NarrowingProblem(StrEnum):

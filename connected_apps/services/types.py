@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+from django.utils.timesince import timesince
 
 from connected_apps import authlete
-from connected_apps.services.rules import token_ref, token_short_hash
+from connected_apps.services.renewal import Renewal, token_renews
+from connected_apps.services.rules import STALE_AFTER, token_ref, token_short_hash
+from connected_apps.services.tiers import Tier, by_consequence, spends, tiers_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +25,9 @@ class Permission:
 
     scope: str
     description: str
+    # How much it lets the app do (see services/tiers.py), and the operator's scope attributes.
+    tier: Tier = Tier.SEE
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +54,54 @@ class ConnectedApp:
     # The name the audit keeps: the client's default name, the same whatever language the
     # person who acted reads, so one app reads as one app in the trail.
     record_name: str = ""
+    # Whether, and until when, it can renew its own access while the person is away.
+    renewal: Renewal | None = None
 
     @property
     def scopes(self) -> tuple[str, ...]:
         return tuple(p.scope for p in self.permissions)
+
+    @property
+    def permissions_by_consequence(self) -> tuple[Permission, ...]:
+        return by_consequence(self.permissions)
+
+    @property
+    def can_act(self) -> bool:
+        return Tier.ACT in tiers_of(self.permissions)
+
+    @property
+    def works_while_away(self) -> bool:
+        """It can renew its own access now: a live refresh token, not merely the permission."""
+        return self.renewal is not None
+
+    @property
+    def can_pay(self) -> bool:
+        return any(p.tier is Tier.ACT and spends(p.scope) for p in self.permissions)
+
+    @property
+    def idle_for(self) -> timedelta | None:
+        """How long since the app was last active; None when that is unknown."""
+        return datetime.now(UTC) - self.last_used_at if self.last_used_at else None
+
+    @property
+    def last_active_ago(self) -> str:
+        """One unit ("2 hours", "4 months"), short enough for a row on a phone."""
+        return timesince(self.last_used_at, depth=1) if self.last_used_at else ""
+
+    @property
+    def idle_months(self) -> int:
+        idle = self.idle_for
+        return idle.days // 30 if idle else 0
+
+    @property
+    def stale(self) -> bool:
+        idle = self.idle_for
+        return idle is not None and idle >= STALE_AFTER
+
+    @property
+    def review_weight(self) -> int:
+        """2 when it can act for the person and is stale, 1 for either, 0 when neither."""
+        return int(self.can_act) + int(self.stale)
 
     @property
     def initial(self) -> str:
@@ -68,6 +120,14 @@ class AppPage:
     page_count: int
     total_count: int
     query: str
+    # The ListOrder value the page is in (services/apps.py).
+    order: str = "review"
+
+    @property
+    def link_params(self) -> str:
+        """The search and order as a query string, for links to other pages of the same list."""
+        params = {"q": self.query, "sort": "" if self.order == "review" else self.order}
+        return urlencode({key: value for key, value in params.items() if value})
 
     @property
     def permissions_known(self) -> bool:
@@ -83,6 +143,9 @@ class TokenSummary:
     refresh_expires_at: datetime | None
     scopes: tuple[str, ...]
     active: bool
+    # Its access token still works now; it can renew itself (a live refresh token).
+    access_live: bool = False
+    renews: bool = False
 
     @property
     def ref(self) -> str:
@@ -101,6 +164,25 @@ class AppDetail:
     @property
     def active_tokens(self) -> tuple[TokenSummary, ...]:
         return tuple(t for t in self.tokens if t.active)
+
+    @property
+    def permission_groups(self) -> tuple[tuple[Tier, tuple[Permission, ...]], ...]:
+        """The app's permissions by tier, weightiest first. "Works while you're away" is there
+        whenever the app can renew itself, whether or not it was granted offline_access."""
+        ordered = self.app.permissions_by_consequence
+        groups = []
+        for tier in Tier:
+            held = tuple(p for p in ordered if p.tier is tier)
+            if held or (tier is Tier.AWAY and self.app.renewal):
+                groups.append((tier, held))
+        return tuple(groups)
+
+    @property
+    def allowed_before(self) -> tuple[Permission, ...]:
+        """What the person once agreed to that the app cannot do now: consent history says
+        only what the permission list above it does not."""
+        held = set(self.app.scopes)
+        return tuple(p for p in self.merged_granted or () if p.scope not in held)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +219,15 @@ class OwnedToken:
     @property
     def short_hash(self) -> str:
         return token_short_hash(self.token.access_token_hash)
+
+    @property
+    def access_live(self) -> bool:
+        expires = self.token.access_token_expires_at
+        return expires is None or expires > datetime.now(UTC)
+
+    @property
+    def renews(self) -> bool:
+        return token_renews(self.token, datetime.now(UTC))
 
     @property
     def ref(self) -> str:

@@ -6,20 +6,29 @@ redirect (POST/redirect/GET), so everything works with JavaScript off.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, push_url, retarget
 
+from connected_apps.authlete import AuthleteError
 from connected_apps.forms import NarrowForm, RevokeAllForm, error_codes
 from connected_apps.models import AuditEvent
 from connected_apps.services import apps, narrow, revoke
-from connected_apps.services.audit import audit_event_list, audit_refusal
-from connected_apps.services.errors import NarrowingUnavailable, ScopeChangeRefused
+from connected_apps.services.audit import audit_refusal
+from connected_apps.services.errors import (
+    AppNotConnected,
+    NarrowingUnavailable,
+    ScopeChangeRefused,
+)
+from connected_apps.services.history import app_history
 from connected_apps.services.types import ConnectedApp, NarrowResult
 from connected_apps.views.common import (
     HtmxHttpRequest,
@@ -41,10 +50,21 @@ def _list_url(app: ConnectedApp | None = None) -> str:
 def app_list(request: HtmxHttpRequest, subject: str) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
     app_page = apps.connected_app_list(
-        subject=subject, page=page_number(request.GET.get("page")), query=query
+        subject=subject,
+        page=page_number(request.GET.get("page")),
+        query=query,
+        order=_list_order(request.GET.get("sort")),
     )
     template = fragment_template(request, "connected_apps/app_list.html", "app-list")
     return TemplateResponse(request, template, {"app_page": app_page})
+
+
+def _list_order(value: str | None) -> apps.ListOrder:
+    """The order asked for; anything unknown (an old link, a typo) gets the default order."""
+    try:
+        return apps.ListOrder(value or apps.ListOrder.REVIEW)
+    except ValueError:
+        return apps.ListOrder.REVIEW
 
 
 @require_GET
@@ -65,7 +85,7 @@ def app_detail(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpRe
 
 
 @require_http_methods(["GET", "POST"])
-@subject_required(errors_in_card=True)
+@subject_required()
 @writes_rate_limited(AuditEvent.Action.NARROW)
 def app_narrow(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpResponse:
     app = apps.connected_app_get(subject=subject, client_id=client_id)
@@ -89,17 +109,7 @@ def app_narrow(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpRe
         except ScopeChangeRefused:
             form.add_error(None, _("These permissions changed meanwhile. Please choose again."))
         else:
-            message = narrowed_message(app.name, result)
-            if request.htmx and result.app is None:
-                context = {"announcement": message}
-                return TemplateResponse(request, "connected_apps/_announce.html", context)
-            if request.htmx:
-                context = {"app": result.app, "announcement": message}
-                return TemplateResponse(
-                    request, "connected_apps/app_list.html#app-card-swap", context
-                )
-            messages.success(request, message)
-            return redirect(_list_url(result.app))
+            return _narrowed(request, subject, app, result)
     elif request.method == "POST":
         # Unchecked everything, or posted scopes the app does not hold: refused, nothing sent.
         audit_refusal(
@@ -113,9 +123,33 @@ def app_narrow(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpRe
             scopes_after=request.POST.getlist("keep"),
             note=error_codes(form),
         )
-    template = fragment_template(request, "connected_apps/app_narrow.html", "narrow-card")
+    template = fragment_template(request, "connected_apps/app_narrow.html", "narrow-form")
     status = 400 if form.is_bound else 200
     return TemplateResponse(request, template, {"app": app, "form": form}, status=status)
+
+
+def _narrowed(
+    request: HtmxHttpRequest, subject: str, before: ConnectedApp, result: NarrowResult
+) -> HttpResponse:
+    """The result where the person is looking: on the app's page, above what it can do now."""
+    message = narrowed_message(before.name, result)
+    if result.app is None:
+        messages.success(request, message)
+        return HttpResponseClientRedirect(_list_url()) if request.htmx else redirect(_list_url())
+    detail_url = reverse("connected_apps:detail", args=[before.client_id])
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect(detail_url)
+    try:
+        detail = apps.connected_app_detail(subject=subject, client_id=before.client_id)
+    except (AuthleteError, AppNotConnected):
+        # The change is made and confirmed; only the page could not be read again.
+        messages.success(request, message)
+        return HttpResponseClientRedirect(detail_url)
+    context = {"detail": detail, "app": detail.app, "narrowed": message}
+    response = TemplateResponse(request, "connected_apps/app_detail.html#detail", context)
+    # The form sat in place of the permission list; the whole page is new now.
+    return push_url(retarget(response, "#detail"), detail_url)
 
 
 @require_http_methods(["GET", "POST"])
@@ -130,8 +164,12 @@ def app_revoke(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpRe
             "app": app.name
         }
         if request.htmx:
-            context = {"announcement": message}
-            return TemplateResponse(request, "connected_apps/_announce.html", context)
+            # The row becomes the result, where the person is looking; the count follows,
+            # for the search the list is showing.
+            query = _shown_query(request)
+            app_page = apps.connected_app_count(subject=subject, query=query)
+            context = {"app": app, "announcement": message, "app_page": app_page}
+            return TemplateResponse(request, "connected_apps/app_list.html#app-gone", context)
         messages.success(request, message)
         return redirect(_list_url())
     app = apps.connected_app_get(subject=subject, client_id=client_id)
@@ -172,6 +210,12 @@ def app_revoke_all(request: HtmxHttpRequest, subject: str) -> HttpResponse:
     return TemplateResponse(request, template, context, status=status)
 
 
+def _shown_query(request: HtmxHttpRequest) -> str:
+    """The search of the list the request came from, so its count keeps the same words."""
+    url = request.htmx.current_url_abs_path or ""
+    return QueryDict(urlsplit(url).query).get("q", "")[:100]
+
+
 def narrowed_message(name: str, result: NarrowResult) -> str:
     """What a narrowing did, as Authlete confirmed it: the person hears when access had to end."""
     if result.app is None:
@@ -179,16 +223,19 @@ def narrowed_message(name: str, result: NarrowResult) -> str:
             "To take those permissions back, %(app)s had to be disconnected: Authlete would "
             "otherwise have let it keep them. It will ask you again when you next use it."
         ) % {"app": name}
+    kept = len(result.app.permissions)
+    message = ngettext(
+        "%(app)s now keeps %(count)d permission. It may ask you again for the others.",
+        "%(app)s now keeps %(count)d permissions. It may ask you again for the others.",
+        kept,
+    ) % {"app": name, "count": kept}
     if result.ended_tokens:
-        return _(
-            "%(app)s now has only the permissions you kept. Some of its sign-ins had to end so "
-            "it cannot regain what you removed; it may ask you again."
-        ) % {"app": name}
-    return _("%(app)s now has only the permissions you kept.") % {"app": name}
+        message += " " + _("Some of its sign-ins had to end so it cannot regain what you removed.")
+    return message
 
 
 @require_GET
 @subject_required()
 def activity(request: HtmxHttpRequest, subject: str) -> HttpResponse:
-    events = audit_event_list(subject=subject)
-    return TemplateResponse(request, "connected_apps/activity.html", {"events": events})
+    history = app_history(subject=subject)
+    return TemplateResponse(request, "connected_apps/activity.html", {"history": history})

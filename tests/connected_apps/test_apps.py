@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -28,7 +30,7 @@ def test_the_list_shows_one_card_per_app_with_plain_words_and_pages(
     response = john_client.get(reverse("connected_apps:list"))
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.count('class="app-card"') == 10
+    assert html.count('class="app-card app-row') == 10
     assert "Page 1 of 2" in html
     assert f"{len(johns_apps)} connected apps" in html
     assert sandbox.client_name(johns_apps[0]) in html
@@ -38,8 +40,68 @@ def test_the_list_shows_one_card_per_app_with_plain_words_and_pages(
 
 def test_the_second_page_shows_the_remaining_apps(john_client, johns_apps):
     html = john_client.get(reverse("connected_apps:list"), {"page": 2}).content.decode()
-    assert html.count('class="app-card"') == len(johns_apps) - 10
+    assert html.count('class="app-card app-row') == len(johns_apps) - 10
     assert "Page 2 of 2" in html
+
+
+def _row_names(html: str) -> list[str]:
+    return re.findall(r'class="app-card__title"[^>]*><a href="[^"]*">([^<]+)</a>', html)
+
+
+def _row(html: str, client_id: int) -> str:
+    start = html.index(f'id="app-{client_id}"')
+    end = html.find('<li class="app-card', start)
+    return html[start : end if end > 0 else None]
+
+
+def test_apps_that_need_review_come_first_with_chips_saying_why(john_client):
+    html = john_client.get(reverse("connected_apps:list")).content.decode()
+    names = _row_names(html)
+    # Pixel Print Shop can make payments and has been idle for five months: the first to check.
+    assert names[0] == "Pixel Print Shop"
+    first_row = _row(html, 31390516687073)
+    assert "Can make payments" in first_row and "Not used for 5 months" in first_row
+    # Apps that can only see or sign in come after every app that can act for the person.
+    assert names.index("Tally Invoices") < names.index("Acme Command Line")
+
+
+def test_working_while_away_is_amber_only_for_an_app_that_can_also_act(john_client):
+    html = john_client.get(reverse("connected_apps:list"), {"sort": "name"}).content.decode()
+    harbor, cadence = _row(html, 27568039915063), _row(html, 23851370069187)
+    assert '<li class="chip chip--warning">Works while you' in harbor
+    assert '<li class="chip">Works while you' in cadence
+
+
+@pytest.mark.parametrize(
+    ("sort", "first_two"),
+    [
+        ("name", ["Acme Command Line", "Cadence Radio"]),
+        ("active", ["Acme Command Line", "Harbor Backup"]),
+        ("connected", ["Acme Command Line", "Tally Invoices"]),
+    ],
+)
+def test_the_list_can_be_sorted_by_name_last_active_or_date_connected(john_client, sort, first_two):
+    html = john_client.get(reverse("connected_apps:list"), {"sort": sort}).content.decode()
+    assert _row_names(html)[:2] == first_two
+    assert f'<option value="{sort}" selected>' in html
+    # The next page keeps the order.
+    assert f"sort={sort}&amp;page=2" in html
+
+
+def test_an_unknown_sort_shows_the_default_order(john_client):
+    response = john_client.get(reverse("connected_apps:list"), {"sort": "<script>"})
+    assert response.status_code == 200
+    assert _row_names(response.content.decode())[0] == "Pixel Print Shop"
+
+
+def test_each_row_shows_the_apps_host_and_a_summary_that_opens_to_every_permission(john_client):
+    html = john_client.get(reverse("connected_apps:list"), {"sort": "name"}).content.decode()
+    inkwell = _row(html, 17203958316027)
+    assert "<code>inkwell.example</code>" in inkwell
+    # Most consequential first, the rest behind "+N more" in a disclosure that needs no script.
+    assert "Upload, change and delete your files · " in inkwell and "+4 more" in inkwell
+    assert "<details" in inkwell and "See your email address" in inkwell
+    assert "Remove permissions" not in inkwell
 
 
 def test_a_page_number_past_the_end_shows_the_last_page(john_client):
@@ -124,14 +186,14 @@ def test_the_list_fetches_client_metadata_once_then_from_the_cache(john_client, 
 # --- Details ------------------------------------------------------------------------------------
 
 
-def test_details_show_last_and_all_time_consent_and_active_tokens(john_client, sandbox, johns_apps):
+def test_details_show_consent_history_and_where_it_is_signed_in(john_client, sandbox, johns_apps):
     client_id = johns_apps[0]
     issued = sandbox.authorize(clientId=client_id, subject="john", scopes=["email"], refresh=True)
     response = john_client.get(reverse("connected_apps:detail", args=[client_id]))
     html = response.content.decode()
     assert response.status_code == 200
-    assert "The last time you allowed it" in html and "Ever allowed" in html
-    assert "active token" in html
+    assert '<details class="consent-history">' in html
+    assert "Where it\u2019s signed in" in html and "Signed in" in html
     assert issued["accessToken"] not in html and issued["accessTokenHash"] not in html
 
 
@@ -176,10 +238,10 @@ def test_narrowing_keeps_only_the_checked_scopes_and_clears_remembered_consent(
     before, after = event.values_before["tokens"], event.values_after["tokens"]
     assert all(set(after[ref]) <= set(before[ref]) - set(scopes[1:]) for ref in after)
     followed = john_client.get(response["Location"]).content.decode()
-    assert "now has only the permissions you kept" in followed or "had to" in followed
+    assert "now keeps 1 permission" in followed or "had to" in followed
 
 
-def test_narrowing_with_htmx_returns_the_updated_card_and_an_announcement(
+def test_narrowing_with_htmx_returns_the_updated_app_page_with_the_result(
     john_client, sandbox, johns_apps
 ):
     client_id, scopes = sandbox.narrowable("john", johns_apps)
@@ -188,9 +250,9 @@ def test_narrowing_with_htmx_returns_the_updated_card_and_an_announcement(
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.lstrip().startswith(f'<li class="app-card" id="app-{client_id}"')
+    assert html.lstrip().startswith('<article id="detail"')
     assert f'<code class="scope__name">{scopes[1]}</code>' not in html
-    assert 'hx-swap-oob="true"' in html and 'aria-live="polite"' in html
+    assert 'role="status"' in html and "now keeps 1 permission" in html
 
 
 def test_narrowing_to_a_scope_never_granted_is_refused_before_authlete(
@@ -277,13 +339,40 @@ def test_revoking_ends_every_token_and_the_remembered_consent(john_client, sandb
     assert "was disconnected" in followed
 
 
-def test_revoking_with_htmx_removes_the_card_and_announces_it(john_client, sandbox, johns_apps):
+def test_revoking_with_htmx_turns_the_row_into_the_result_and_updates_the_count(
+    john_client, sandbox, johns_apps
+):
     client_id = johns_apps[0]
-    response = john_client.post(reverse("connected_apps:revoke", args=[client_id]), **HTMX)
+    name = sandbox.client_name(client_id)
+    response = john_client.post(
+        reverse("connected_apps:revoke", args=[client_id]),
+        HTTP_HX_CURRENT_URL="http://testserver/apps/",
+        **HTMX,
+    )
     html = response.content.decode()
     assert response.status_code == 200
-    assert "app-card" not in html
+    # The row stays where it was, now saying what happened and what to do next.
+    assert html.lstrip().startswith(
+        f'<li class="app-card app-row app-row--gone" id="app-{client_id}"'
+    )
+    assert f"{name} is disconnected." in html
+    assert reverse("account_change_password") in html
+    # The count is swapped in out of band, already one less.
+    assert 'id="app-list-count" class="muted app-list__count" hx-swap-oob="true"' in html
+    assert f"{len(johns_apps) - 1} connected apps" in html
     assert 'id="messages"' in html and "was disconnected" in html
+
+
+def test_revoking_with_htmx_from_a_search_counts_the_matches(john_client, sandbox, johns_apps):
+    client_id = johns_apps[0]
+    name = sandbox.client_name(client_id)
+    response = john_client.post(
+        reverse("connected_apps:revoke", args=[client_id]),
+        HTTP_HX_CURRENT_URL=f"http://testserver/apps/?q={name.split()[0]}",
+        **HTMX,
+    )
+    html = response.content.decode()
+    assert "0 apps match" in html and "connected apps" not in html
 
 
 def test_revoke_failing_upstream_says_nothing_changed_and_is_audited(

@@ -98,7 +98,7 @@ def test_narrowing_never_gives_any_token_a_scope_it_did_not_hold(mode, john_clie
     assert event.outcome == "success"
     assert set(event.values_before["tokens"]) == {h[:16] for h in before}
     page = john_client.get(response["Location"]).content.decode()
-    assert "now has only the permissions you kept" in page or "had to be disconnected" in page
+    assert "now keeps 2 permissions" in page or "had to be disconnected" in page
 
 
 def test_narrowing_with_htmx_shows_what_authlete_now_holds(mode, john_client, sandbox):

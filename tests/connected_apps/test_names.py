@@ -66,7 +66,8 @@ def _heading(page: str) -> str:
 
 
 def _card(page: str, client_id: int) -> str:
-    return re.search(rf'<li class="app-card" id="app-{client_id}".*?</li>', page, re.S).group(0)
+    row = rf'<li class="app-card app-row[^"]*" id="app-{client_id}".*?</p>'
+    return re.search(row, page, re.S).group(0)
 
 
 # --- Hidden characters and length --------------------------------------------------------------
@@ -151,7 +152,7 @@ def test_the_app_page_shows_its_client_id_and_site(nina_client, sandbox):
     client_id = _connect(sandbox, "Margin Book Club", client_uri="https://margin.example/")
     page = nina_client.get(reverse("connected_apps:detail", args=[client_id])).content.decode()
     assert f"Client ID <code>{client_id}</code>" in page
-    assert "Site <code>margin.example</code>" in page
+    assert '<p class="app-detail__host">margin.example</p>' in page
     fragment = nina_client.get(
         reverse("connected_apps:detail", args=[client_id]), **HTMX
     ).content.decode()

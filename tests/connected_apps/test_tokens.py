@@ -26,20 +26,20 @@ def _end_url(token_hash: str, client_id: int = NOTES) -> str:
 def test_the_detail_page_counts_tokens_and_offers_to_end_each(john_client, sandbox, issued):
     html = john_client.get(reverse("connected_apps:detail", args=[NOTES])).content.decode()
     count = len(sandbox.token_state(JOHN, NOTES))
-    assert f"It holds {count} active tokens." in html
-    assert html.count('hx-target="closest tr"') == count
+    assert f"It is signed in at {count} places" in html
+    assert html.count('hx-target="closest li"') == count
     # Each token is named by a prefix of its hash; the full identifier stays off the page.
     assert _end_url(issued["accessTokenHash"][:16]) in html
     assert issued["accessTokenHash"] not in html
 
 
-def test_ending_asks_for_confirmation_as_a_page_and_as_a_table_row(john_client, sandbox, issued):
+def test_ending_asks_for_confirmation_as_a_page_and_as_a_list_item(john_client, sandbox, issued):
     page = john_client.get(_end_url(issued["accessTokenHash"]))
     assert page.status_code == 200
-    assert "End this access of Inkwell Notes?" in page.content.decode()
+    assert "End this sign-in of Inkwell Notes?" in page.content.decode()
     assert "<html" in page.content.decode()
     row = john_client.get(_end_url(issued["accessTokenHash"]), **HTMX).content.decode()
-    assert row.lstrip().startswith("<tr") and "<html" not in row
+    assert row.lstrip().startswith("<li") and "<html" not in row
     assert issued["accessTokenHash"] in sandbox.token_state(JOHN, NOTES)
 
 

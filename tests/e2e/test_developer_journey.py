@@ -118,8 +118,8 @@ def test_a_person_ends_one_token_in_place_with_htmx(
     before = len(sandbox.token_scopes("john", notes))
     end_link = page.locator(f"a[href*='/tokens/{issued['accessTokenHash'][:16]}/']")
     end_link.click()
-    expect(page.get_by_role("heading", name="End this access of Inkwell Notes?")).to_be_visible()
-    page.get_by_role("button", name="End this access").click()
+    expect(page.get_by_role("heading", name="End this sign-in of Inkwell Notes?")).to_be_visible()
+    page.get_by_role("button", name="End this sign-in").click()
     expect(page.locator("#messages")).to_contain_text("Its other access stays.")
     assert page.evaluate("window.__sameDocument === true")
     assert len(sandbox.token_scopes("john", notes)) == before - 1

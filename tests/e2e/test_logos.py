@@ -67,6 +67,7 @@ def test_an_app_whose_logo_cannot_be_had_shows_its_monogram(
         """() => { const img = document.querySelector("img.app-card__logo");
                    return img.complete && img.naturalWidth === 0; }"""
     )
-    assert answers == [404]
+    # The list page signed_in lands on may still be asking for the same logo: every answer is 404.
+    assert answers and set(answers) == {404}
     picture = Image.open(io.BytesIO(logo.screenshot())).convert("RGB")
     assert picture.getpixel((6, picture.height // 2)) == MONOGRAM_BACKGROUND
