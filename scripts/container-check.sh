@@ -241,7 +241,7 @@ signed_in=$(web --cookie-jar "$jar" --cookie "$jar" --output /dev/null --write-o
   --data-urlencode "csrfmiddlewaretoken=$csrf" --data-urlencode login=john \
   --data-urlencode password=demo-john "$base/accounts/login/" || true)
 web --cookie-jar "$jar" --cookie "$jar" --dump-header "$work/apps.headers" "$base/apps/" >"$work/apps.html" || true
-apps=$(grep -c '<li class="app-card"' "$work/apps.html" || true)
+apps=$(grep -cE '<li class="app-card[ "]' "$work/apps.html" || true)
 if [ "${signed_in%% *}" = 302 ] && [ "$apps" -gt 0 ]; then
   ok "john signs in through the login form (302 to ${signed_in#* }) and /apps/ lists $apps apps"
 else
