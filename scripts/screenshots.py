@@ -111,17 +111,18 @@ def _shoot(page: Page, name: str) -> None:
     print(f"wrote {path.relative_to(BASE_DIR)}")
 
 
-def _pages(page: Page, device: str) -> None:
-    _shoot(page, f"apps-{device}")
+def _pages(page: Page, suffix: str) -> None:
+    """The list, an app's page and each confirmation, named e.g. narrow-phone-dark."""
+    _shoot(page, f"apps-{suffix}")
     page.goto(f"/apps/{TEMPO}/narrow/")
     page.get_by_role("checkbox", name="calendar.write").uncheck()
-    _shoot(page, f"narrow-{device}")
+    _shoot(page, f"narrow-{suffix}")
     page.goto(f"/apps/{TEMPO}/revoke/")
-    _shoot(page, f"revoke-{device}")
+    _shoot(page, f"revoke-{suffix}")
     page.goto(f"/apps/{TEMPO}/")
-    _shoot(page, f"details-{device}")
+    _shoot(page, f"details-{suffix}")
     page.goto("/apps/revoke-all/")
-    _shoot(page, f"revoke-all-{device}")
+    _shoot(page, f"revoke-all-{suffix}")
 
 
 def _make_some_history(page: Page) -> None:
@@ -262,9 +263,7 @@ def main() -> None:
                 page.context.close()
 
                 page = _signed_in(browser, url, device, scheme="dark")
-                _shoot(page, f"apps-{device}-dark")
-                page.goto(f"/apps/{TEMPO}/revoke/")
-                _shoot(page, f"revoke-{device}-dark")
+                _pages(page, f"{device}-dark")
                 page.context.close()
 
             page = _signed_in(browser, url, "desktop")
@@ -272,10 +271,11 @@ def main() -> None:
             _make_some_history(page)
             page.context.close()
             for device in VIEWPORTS:
-                page = _signed_in(browser, url, device)
-                page.goto("/apps/activity/")
-                _shoot(page, f"activity-{device}")
-                page.context.close()
+                for scheme in ("light", "dark"):
+                    page = _signed_in(browser, url, device, scheme=scheme)
+                    page.goto("/apps/activity/")
+                    _shoot(page, f"activity-{device}" + ("-dark" if scheme == "dark" else ""))
+                    page.context.close()
             _staff_console(browser, url)
             _without_token_list(browser, url, sandbox.url)
             _error_pages(browser, url, sandbox.url)
