@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -40,4 +41,9 @@ class User(AbstractUser):
             "The developer name of the clients this person manages. Leave blank to derive it "
             "from the configured user attribute, if any."
         ),
+    )
+    # The language the person chose in the portal; pages and e-mails use it. Blank until they
+    # choose, and then the browser's preference (or the site default) applies.
+    language = models.CharField(
+        _("Language"), max_length=10, blank=True, choices=settings.LANGUAGES, default=""
     )
