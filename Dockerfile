@@ -56,6 +56,8 @@ COPY accounts/ accounts/
 COPY connected_apps/ connected_apps/
 COPY templates/ templates/
 COPY static/ static/
+# The compiled catalogs (.mo) are committed, so the image needs no gettext to speak fr and ja.
+COPY locale/ locale/
 # collectstatic needs settings that pass the production check; these placeholders live only in
 # this step, never in the image's environment, and name no real host or service (the in-memory
 # database keeps it from creating var/). The container is started with the real ones.

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConnectedAppsConfig(AppConfig):
     name = "connected_apps"
-    verbose_name = "Connected apps"
+    verbose_name = _("Connected apps")

@@ -5,10 +5,12 @@ cd "$(dirname "$0")/.."
 
 scripts/bootstrap.sh
 
-# Chromium drives the browser tests; nginx balances the two-instance scale-out test.
+# Chromium drives the browser tests; nginx balances the two-instance scale-out test; gettext's
+# xgettext extracts the marked strings the catalog check compares with locale/.
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v xgettext >/dev/null 2>&1 || missing+=(gettext)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing Debian packages for the tests: ${missing[*]}"
