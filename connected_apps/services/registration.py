@@ -20,7 +20,8 @@ from connected_apps.services.client_audit import client_change_record, public_me
 # under their byline. RFC 7591 §2 lets the server replace requested metadata values, so the
 # claim is ignored silently, like any other server-controlled value, rather than refused; a
 # client's software needs no change, and the answer shows what the server kept.
-_SERVER_CONTROLLED = ("developer",)
+# The developer is staff-confirmed; attributes are the operator's (one marks first-party apps).
+_SERVER_CONTROLLED = ("developer", "attributes")
 
 
 def client_registration_create(

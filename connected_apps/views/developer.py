@@ -83,7 +83,7 @@ def _refusal(result: authlete.RegistrationResult) -> str:
     if result.action == "UNAUTHORIZED" or error == "invalid_token":
         return _("That registration access token is not valid for this client.")
     if result.action == "BAD_REQUEST":
-        return _("The authorization server refused these details: %(why)s") % {
+        return _("The service refused these details: %(why)s") % {
             "why": description or error or _("no reason given")
         }
-    return _("The authorization server could not save the details. Nothing was changed; try again.")
+    return _("The service could not save the details. Nothing was changed; try again.")

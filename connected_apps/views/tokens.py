@@ -37,7 +37,7 @@ def token_end(
     except TokenNotFound:
         # Unknown, expired, or someone else's: the same answer, and nothing sent to Authlete.
         audit_not_yours(request, subject=subject, client_id=client_id, token_hash=token_hash)
-        return not_found(request, _("This app holds no such access for your account."))
+        return not_found(request, _("This app has no such sign-in on your account."))
     if request.method == "GET":
         template = fragment_template(request, "connected_apps/token_end.html", "token-confirm-row")
         return TemplateResponse(request, template, {"owned": owned})
@@ -46,24 +46,27 @@ def token_end(
     detail = ended.detail
     if detail is None and ended.app_left:
         # Done, but the page could not be read again: say so, and show it on the next load.
-        message = _("That access of %(app)s has ended. This page may be out of date.") % {
+        message = _("That sign-in of %(app)s has ended. This page may be out of date.") % {
             "app": owned.app_name
         }
         messages.success(request, message)
         detail_url = reverse("connected_apps:detail", args=[client_id])
         return HttpResponseClientRedirect(detail_url) if request.htmx else redirect(detail_url)
     if detail is None:
-        message = _("The last access of %(app)s ended; it is no longer connected.") % {
+        message = _("The last sign-in of %(app)s has ended; it is no longer connected.") % {
             "app": owned.app_name
         }
         messages.success(request, message)
         list_url = reverse("connected_apps:list")
         return HttpResponseClientRedirect(list_url) if request.htmx else redirect(list_url)
-    message = _("That access of %(app)s has ended. Its other access stays.") % {
+    message = _("That sign-in of %(app)s has ended. Its other sign-ins stay.") % {
         "app": owned.app_name
     }
     if request.htmx:
-        context = {"detail": detail, "app": detail.app, "announcement": message}
-        return TemplateResponse(request, "connected_apps/app_detail.html#detail-swap", context)
+        # The page comes back with the result under "Where it's signed in", where the person
+        # clicked; it takes focus, so screen readers read it without the live region.
+        context = {"detail": detail, "app": detail.app, "token_ended": message}
+        return TemplateResponse(request, "connected_apps/app_detail.html#detail", context)
     messages.success(request, message)
-    return redirect(reverse("connected_apps:detail", args=[client_id]) + "#tokens-heading")
+    # The page's top, where the message is: a jump to the sign-ins would scroll it out of view.
+    return redirect(reverse("connected_apps:detail", args=[client_id]))

@@ -173,4 +173,4 @@ def test_the_two_factor_page_needs_a_signed_in_person(client: Client, john: Any)
     client.force_login(john)
     response = client.get(reverse("mfa_index"))
     assert response.status_code == 200
-    assert "Two-Factor Authentication" in response.content.decode()
+    assert "Two-factor authentication" in response.content.decode()

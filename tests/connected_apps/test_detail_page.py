@@ -119,7 +119,7 @@ def test_an_idle_sign_in_says_it_can_renew_and_until_when_never_expired_ago(john
 def test_a_working_sign_in_reads_in_plain_words_with_its_dates(john_client, sandbox):
     html = _detail(john_client, TEMPO)
     (token,) = sandbox.token_state(JOHN, TEMPO).values()
-    assert "Signed in <time datetime=" in html
+    assert "Signed in on <time datetime=" in html
     assert "last renewed" in html
     assert f"can renew until {_day(token['refreshTokenExpiresAt'])}" in html
 

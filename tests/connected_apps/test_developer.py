@@ -86,7 +86,7 @@ def _edit(developer_client: Client, client_id: Any, token: str, **changes: str):
 def test_nobody_is_a_developer_by_default(john_client):
     response = john_client.get(reverse("connected_apps:developer"))
     assert response.status_code == 403
-    assert "a client developer" in response.content.decode()
+    assert "Your account has no developer page" in response.content.decode()
 
 
 def test_the_admin_set_developer_name_wins_over_the_attribute(settings, make_user):

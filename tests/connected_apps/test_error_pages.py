@@ -48,7 +48,7 @@ def test_an_unknown_access_link_says_so_in_the_shell(john_client, sandbox):
     response = john_client.get(url)
     html = response.content.decode()
     assert response.status_code == 404
-    assert "This app holds no such access for your account." in html
+    assert "This app has no such sign-in on your account." in html
     assert 'class="site-nav"' in html and "Back to connected apps" in html
 
 
@@ -141,4 +141,4 @@ def test_the_server_error_page_needs_nothing_but_the_language():
     html = response.content.decode()
     assert response.status_code == 500
     assert '<html lang="fr">' in html
-    assert "Something went wrong on our side" in html and "/static/css/errors.css" in html
+    assert "Un problème est survenu de notre côté" in html and "/static/css/errors.css" in html

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -50,13 +52,13 @@ def test_ending_one_token_without_javascript_redirects_with_a_message(john_clien
     assert response["Location"].startswith(reverse("connected_apps:detail", args=[NOTES]))
     assert set(sandbox.token_state(JOHN, NOTES)) == before - {issued["accessTokenHash"]}
     page = john_client.get(response["Location"])
-    assert "Its other access stays." in page.content.decode()
+    assert "Its other sign-ins stay." in page.content.decode()
     event = AuditEvent.objects.outcomes().get(action=AuditEvent.Action.TOKEN_DELETE)
     assert not event.on_behalf and event.subject == JOHN
     assert event.outcome == AuditEvent.Outcome.SUCCESS
 
 
-def test_ending_one_token_with_htmx_swaps_the_details_and_announces_it(
+def test_ending_one_token_with_htmx_swaps_the_details_with_the_result_in_place(
     john_client, sandbox, issued
 ):
     response = john_client.post(_end_url(issued["accessTokenHash"][:16]), **HTMX)
@@ -64,8 +66,13 @@ def test_ending_one_token_with_htmx_swaps_the_details_and_announces_it(
     assert response.status_code == 200
     assert html.lstrip().startswith('<article id="detail"')
     assert issued["accessTokenHash"][:16] not in html
-    assert 'id="messages"' in html and 'hx-swap-oob="true"' in html
-    assert "Its other access stays." in html
+    # Said once, under "Where it's signed in" where the person clicked, and focused there;
+    # not again in a banner at the top of the page, out of view.
+    result = re.search(r'<p class="alert alert--success detail-result"[^>]*>([^<]*)</p>', html)
+    assert result and "Its other sign-ins stay." in result.group(1)
+    assert "data-focus-after-swap" in result.group(0)
+    assert html.index("tokens-heading") < result.start()
+    assert 'id="messages"' not in html
     assert issued["accessTokenHash"] not in sandbox.token_state(JOHN, NOTES)
 
 
@@ -102,7 +109,7 @@ def test_with_htmx_an_access_already_ended_leaves_the_table_with_a_reason(john_c
     response = john_client.post(_end_url("A" * 43), HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert response.status_code == 404
-    assert "no such access for your account" in html and "<tr" not in html
+    assert "no such sign-in on your account" in html and "<tr" not in html
     assert sandbox.token_writes() == []
 
 

@@ -120,7 +120,7 @@ def test_a_person_ends_one_token_in_place_with_htmx(
     end_link.click()
     expect(page.get_by_role("heading", name="End this sign-in of Inkwell Notes?")).to_be_visible()
     page.get_by_role("button", name="End this sign-in").click()
-    expect(page.locator("#messages")).to_contain_text("Its other access stays.")
+    expect(page.locator(".detail-result")).to_contain_text("Its other sign-ins stay.")
     assert page.evaluate("window.__sameDocument === true")
     assert len(sandbox.token_scopes("john", notes)) == before - 1
     assert_accessible(page)
