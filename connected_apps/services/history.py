@@ -8,7 +8,7 @@ connection dates and links, never the changes: those are the person's record of 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -82,6 +82,15 @@ def app_history(*, subject: str, limit: int = 50) -> History:
     entries.sort(key=lambda entry: entry.at, reverse=True)
     complete = apps is not None and all(app.connected_at is not None for app in apps)
     return History(entries=tuple(entries), connections_complete=complete)
+
+
+def change_entries(events: Sequence[AuditEvent]) -> list[HistoryEntry]:
+    """These changes as history lines in the service's words, without reading the person's
+    apps: each keeps the name the trail recorded, and ``connected`` stays unknown (None)."""
+    words = _permission_words(
+        scope for event in events for scope in (*event.scopes_before, *event.scopes_after)
+    )
+    return [_change(event, None, words) for event in events]
 
 
 def _current_apps(subject: str) -> list[ConnectedApp] | None:
