@@ -7,12 +7,21 @@ cd "$(dirname "$0")/.."
 PORT=${PORT:-8000}
 SANDBOX_PORT=${SANDBOX_PORT:-8765}
 export AUTHLETE_BASE_URL=${AUTHLETE_BASE_URL:-http://127.0.0.1:$SANDBOX_PORT}
+# The demo's e-mails (sent by the task worker) are written as files into var/mail/, never sent;
+# set DJANGO_EMAIL_BACKEND and DJANGO_EMAIL_HOST... (see .env.example) to use an SMTP server.
+export DJANGO_EMAIL_BACKEND=${DJANGO_EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend}
+export DJANGO_EMAIL_FILE_PATH=${DJANGO_EMAIL_FILE_PATH:-$PWD/var/mail}
+export PORTAL_BASE_URL=${PORTAL_BASE_URL:-http://127.0.0.1:$PORT}
+# A public demo secret for the new-grant webhook, so the README's curl example works here.
+export PORTAL_WEBHOOK_SECRET=${PORTAL_WEBHOOK_SECRET:-demo-webhook-secret}
 
 scripts/bootstrap.sh
 # The sandbox's public demo credentials; the portal itself has none built in.
 if [[ $AUTHLETE_BASE_URL == "http://127.0.0.1:$SANDBOX_PORT" ]]; then
   export AUTHLETE_SERVICE_ID=${AUTHLETE_SERVICE_ID:-$(.venv/bin/python -c 'import authlete_sandbox as s; print(s.SERVICE_ID)')}
   export AUTHLETE_SERVICE_TOKEN=${AUTHLETE_SERVICE_TOKEN:-$(.venv/bin/python -c 'import authlete_sandbox as s; print(s.SERVICE_TOKEN)')}
+  # The header names the account as an operator would: the sandbox's service is "Acme Account".
+  export PORTAL_SERVICE_NAME=${PORTAL_SERVICE_NAME:-Acme Account}
 fi
 mkdir -p var
 .venv/bin/python manage.py migrate --noinput >/dev/null
@@ -45,7 +54,7 @@ print(", ".join(f"{k}={v}" for k, v in sorted(modes.items())))' "$AUTHLETE_BASE_
 .venv/bin/gunicorn portal.wsgi --bind "127.0.0.1:$PORT" --workers 2 --threads 4 \
   --access-logfile - --log-level warning &
 pids+=($!)
-# The task worker settles changes whose outcome a request could not learn.
+# The task worker settles changes whose outcome a request could not learn, and sends e-mails.
 .venv/bin/python manage.py db_worker --interval 5 >var/worker.log 2>&1 &
 pids+=($!)
 
@@ -62,6 +71,10 @@ cat <<MSG
     carol  / demo-carol    2 connected apps, subject "urn:acme:user/42@example.com"
     bob    / demo-bob      no connected apps yet
     admin  / demo-admin    staff: /admin/ for any user's connected apps and the audit log
+
+  E-mails:               $(if [[ $DJANGO_EMAIL_BACKEND == *filebased* ]]; then echo "written into $DJANGO_EMAIL_FILE_PATH/ (one file per batch), not sent"; else echo "sent by $DJANGO_EMAIL_BACKEND"; fi)
+                         (about half a minute after a change; the worker logs to var/worker.log)
+  New-grant webhook:     POST $PORTAL_BASE_URL/hooks/grant-issued, secret "$PORTAL_WEBHOOK_SECRET"
 
   Press Ctrl-C to stop.
 MSG

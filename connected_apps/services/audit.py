@@ -228,13 +228,19 @@ def _follow(event: AuditEvent, **overrides: Any) -> AuditEvent:
     error = overrides.pop("error", None)
     note = overrides.pop("note", "")
     result_code = overrides.pop("result_code", "")
-    return AuditEvent.objects.create(
+    row = AuditEvent.objects.create(
         **{**same, **overrides},
         actor=event.actor,
         settles=event,
         result_code=(error.result_code if error and error.result_code else result_code) or "",
         detail=" ".join(filter(None, [f"{error.reason}: {error}" if error else "", note])),
     )
+    # Every completed or settled change passes here: the one place that tells the person.
+    # Imported here: the notifications build on these services, not the other way round.
+    from connected_apps.notifications.changes import change_confirmed
+
+    change_confirmed(row)
+    return row
 
 
 def outcome_of(error: authlete.AuthleteError) -> str:
