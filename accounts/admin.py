@@ -137,7 +137,7 @@ class UserAdmin(DjangoUserAdmin):
         if subject is None:
             return _("None: this person sees no connected apps")
         try:
-            apps_url = reverse("admin:staff_person_apps", args=[obj.pk])
+            apps_url = reverse("admin:staff_subject", args=[subject])
         except NoReverseMatch:
             return subject
         return format_html('{} · <a href="{}">{}</a>', subject, apps_url, _("Connected apps"))

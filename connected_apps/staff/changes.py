@@ -1,7 +1,8 @@
-"""The staff console's changes: each a POST that needs a reason and reports its outcome.
+"""The console's token tools: each a POST that needs a reason and reports its outcome.
 
-Every change is done on the person's behalf and audited with the reason they will read; one
-refused for a missing reason, an invalid form or a token not the person's is audited too.
+Narrowing one token, moving its expiry, labelling it: done on the person's behalf and audited
+with the reason they will read; one refused for a missing reason, an invalid form or a token not
+the person's is audited too. Changes to whole apps ask for confirmation first (``confirm``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from django.views.decorators.http import require_POST
 
 from connected_apps import authlete
 from connected_apps.forms import (
-    NarrowForm,
     StaffReasonForm,
     TokenExpiryForm,
     TokenNarrowForm,
@@ -29,7 +29,7 @@ from connected_apps.forms import (
     error_codes,
 )
 from connected_apps.models import AuditEvent
-from connected_apps.services import apps, narrow, revoke, tokens
+from connected_apps.services import tokens
 from connected_apps.services.audit import Actor, audit_refusal
 from connected_apps.services.errors import (
     AuditUnavailable,
@@ -43,12 +43,8 @@ from connected_apps.services.errors import (
     TokenUpdateFailed,
 )
 from connected_apps.services.types import OwnedToken
-from connected_apps.staff.pages import (
-    authlete_trouble,
-    person_of,
-    token_form_prefix,
-    trouble_page,
-)
+from connected_apps.staff.common import console_view
+from connected_apps.staff.pages import authlete_trouble, token_form_prefix
 from connected_apps.views.common import actor_for, audit_not_yours
 
 # What each non-OK action of Authlete's token update means; none of them changed the token.
@@ -67,31 +63,23 @@ TOKEN_UPDATE_FAILURES = {
 type _Action = Callable[..., str]
 
 
-def _staff_change(
-    *, trouble_as_page: bool, audited_as: str
-) -> Callable[[_Action], Callable[..., HttpResponse]]:
-    """A POST that changes someone's access: the reason is required, the outcome a message.
+def _staff_change(*, audited_as: str) -> Callable[[_Action], Callable[..., HttpResponse]]:
+    """A POST that changes one token: the reason is required, the outcome a message on the app's
+    console page.
 
     The wrapped action gets the request, the subject and the staff actor (plus the URL's ids) and
-    returns the success message, or "" when it already reported why it did nothing. When Authlete
-    fails, an app-wide change answers with the error page (503), a token tool with a message.
-    A change refused for want of a reason is audited as ``audited_as``.
+    returns the success message, or "" when it already reported why it did nothing. A change
+    refused for want of a reason is audited as ``audited_as``.
     """
-    return functools.partial(
-        _staff_change_view, trouble_as_page=trouble_as_page, audited_as=audited_as
-    )
+    return functools.partial(_staff_change_view, audited_as=audited_as)
 
 
-def _staff_change_view(
-    action: _Action, *, trouble_as_page: bool, audited_as: str
-) -> Callable[..., HttpResponse]:
+def _staff_change_view(action: _Action, *, audited_as: str) -> Callable[..., HttpResponse]:
     @require_POST
+    @console_view(acting=True)
     @functools.wraps(action)
-    def view(request: HttpRequest, user_id: int, client_id: int, **ids: str) -> HttpResponse:
-        person, subject = person_of(request, user_id)
-        if not subject:
-            raise Http404
-        back = reverse("admin:staff_person_apps", args=[person.pk]) + f"#app-{client_id}"
+    def view(request: HttpRequest, subject: str, client_id: int, **ids: str) -> HttpResponse:
+        back = reverse("admin:staff_app", args=[subject, client_id])
         reason = StaffReasonForm(request.POST)
         if not reason.is_valid():
             audit_refusal(
@@ -130,15 +118,11 @@ def _staff_change_view(
                 if unknown
                 else _("Authlete did not complete the change; try again.")
             )
-            if trouble_as_page:
-                return trouble_page(request, person, subject, text, status=502)
             messages.warning(request, text)
         except TokenUpdateFailed as failure:
             fallback = _("Authlete did not confirm the change. Nothing was changed.")
             messages.error(request, TOKEN_UPDATE_FAILURES.get(failure.action, fallback))
         except authlete.AuthleteError as exc:
-            if trouble_as_page:
-                return trouble_page(request, person, subject, authlete_trouble(exc))
             messages.error(request, authlete_trouble(exc))
         else:
             if done:
@@ -148,47 +132,7 @@ def _staff_change_view(
     return view
 
 
-@_staff_change(trouble_as_page=True, audited_as=AuditEvent.Action.NARROW)
-def app_narrow(request: HttpRequest, subject: str, actor: Actor, *, client_id: int) -> str:
-    app = apps.connected_app_get(subject=subject, client_id=client_id)
-    if not app.permissions_known:
-        # Refused and audited by the use case; nothing is sent to Authlete.
-        narrow.connected_app_narrow(subject=subject, client_id=client_id, keep=[], actor=actor)
-    prefix = f"app{app.client_id}"
-    refused = {
-        "actor": actor,
-        "action": AuditEvent.Action.NARROW,
-        "subject": subject,
-        "client_id": client_id,
-        "client_name": app.record_name,
-        "scopes_before": app.scopes,
-        "scopes_after": request.POST.getlist(f"{prefix}-keep"),
-    }
-    form = _valid_form(request, NarrowForm, refused, app=app, prefix=prefix)
-    if form is None:
-        return ""
-    result = narrow.connected_app_narrow(
-        subject=subject, client_id=client_id, keep=form.cleaned_data["keep"], actor=actor
-    )
-    if result.app is None:
-        return _("Removed those permissions; %(app)s had to be disconnected to do so.") % {
-            "app": app.name
-        }
-    if result.ended_tokens:
-        return _("Updated the permissions of %(app)s; %(count)s of its tokens had to end.") % {
-            "app": app.name,
-            "count": result.ended_tokens,
-        }
-    return _("Updated the permissions of %(app)s.") % {"app": app.name}
-
-
-@_staff_change(trouble_as_page=True, audited_as=AuditEvent.Action.REVOKE)
-def app_revoke(request: HttpRequest, subject: str, actor: Actor, *, client_id: int) -> str:
-    app = revoke.connected_app_revoke(subject=subject, client_id=client_id, actor=actor)
-    return _("Disconnected %(app)s.") % {"app": app.name}
-
-
-@_staff_change(trouble_as_page=False, audited_as=AuditEvent.Action.TOKEN_NARROW)
+@_staff_change(audited_as=AuditEvent.Action.TOKEN_NARROW)
 def token_narrow(
     request: HttpRequest, subject: str, actor: Actor, *, client_id: int, token_hash: str
 ) -> str:
@@ -214,7 +158,7 @@ def token_narrow(
     return _("Narrowed the scopes of token %(token)s… of %(app)s.") % _label(owned)
 
 
-@_staff_change(trouble_as_page=False, audited_as=AuditEvent.Action.TOKEN_EXPIRY)
+@_staff_change(audited_as=AuditEvent.Action.TOKEN_EXPIRY)
 def token_expiry(
     request: HttpRequest, subject: str, actor: Actor, *, client_id: int, token_hash: str
 ) -> str:
@@ -234,7 +178,7 @@ def token_expiry(
     return _("Changed when token %(token)s… of %(app)s expires.") % _label(owned)
 
 
-@_staff_change(trouble_as_page=False, audited_as=AuditEvent.Action.TOKEN_PROPERTIES)
+@_staff_change(audited_as=AuditEvent.Action.TOKEN_PROPERTIES)
 def token_properties(
     request: HttpRequest, subject: str, actor: Actor, *, client_id: int, token_hash: str
 ) -> str:
@@ -253,15 +197,6 @@ def token_properties(
         subject=subject, owned=owned, properties=form.properties(), actor=actor
     )
     return _("Changed the properties of token %(token)s… of %(app)s.") % _label(owned)
-
-
-@_staff_change(trouble_as_page=False, audited_as=AuditEvent.Action.TOKEN_DELETE)
-def token_delete(
-    request: HttpRequest, subject: str, actor: Actor, *, client_id: int, token_hash: str
-) -> str:
-    owned = _owned(subject, client_id, token_hash)
-    tokens.token_delete(subject=subject, owned=owned, actor=actor)
-    return _("Deleted token %(token)s… of %(app)s.") % _label(owned)
 
 
 def _owned(subject: str, client_id: int, token_hash: str) -> OwnedToken:

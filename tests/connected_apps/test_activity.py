@@ -110,7 +110,7 @@ def test_with_authlete_down_the_changes_still_show_and_the_page_says_what_is_mis
 ):
     _keep_only_reading_files(john_client)
     support_client.post(
-        reverse("admin:staff_app_revoke", args=[john.pk, johns_apps[0]]),
+        reverse("admin:staff_app_revoke", args=[john.username, johns_apps[0]]),
         {"reason": "Requested by phone, ticket 42"},
     )
     sandbox.fault("status500")

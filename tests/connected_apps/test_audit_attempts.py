@@ -138,7 +138,7 @@ def test_the_cap_counts_each_person_apart(settings, john_client, alice_client, s
 
 
 def test_a_staff_change_without_a_reason_is_recorded(support_client, john, john_client, sandbox):
-    url = reverse("admin:staff_app_revoke", args=[john.pk, NOTES])
+    url = reverse("admin:staff_app_revoke", args=[john.username, NOTES])
     support_client.post(url, {"reason": ""})
     (event,) = _refused()
     assert (event.action, event.refusal) == ("revoke", "no_reason")
@@ -148,8 +148,8 @@ def test_a_staff_change_without_a_reason_is_recorded(support_client, john, john_
 
 
 def test_a_staff_change_the_form_refuses_is_recorded_with_its_reason(support_client, john, sandbox):
-    url = reverse("admin:staff_app_narrow", args=[john.pk, NOTES])
-    support_client.post(url, {f"app{NOTES}-keep": ["files.admin"], "reason": "Asked by phone"})
+    url = reverse("admin:staff_app_narrow", args=[john.username, NOTES])
+    support_client.post(url, {"keep": ["files.admin"], "reason": "Asked by phone"})
     (event,) = _refused()
     assert (event.action, event.refusal, event.reason) == ("narrow", "invalid", "Asked by phone")
     assert event.scopes_after == ["files.admin"] and "invalid_choice" in event.detail
@@ -160,7 +160,9 @@ def test_a_staff_token_tool_on_someone_elses_token_is_recorded_as_a_probe(
     support_client, john, sandbox
 ):
     alices = sandbox.authorize(clientId=NOTES, subject="alice", scopes=["openid"])
-    url = reverse("admin:staff_token_delete", args=[john.pk, NOTES, alices["accessTokenHash"]])
+    url = reverse(
+        "admin:staff_token_delete", args=[john.username, NOTES, alices["accessTokenHash"]]
+    )
     assert support_client.post(url, {"reason": "x"}).status_code == 404
     (event,) = _refused()
     assert (event.action, event.actor_username, event.subject) == ("probe", "support", "john")

@@ -142,8 +142,8 @@ def test_staff_narrowing_never_widens_either(mode, support_client, john, sandbox
     before = {t["accessTokenHash"]: set(t["scopes"]) for t in _tokens(sandbox)}
     removed = _held(_tokens(sandbox)) - {"openid", "files.read"}
     response = support_client.post(
-        reverse("admin:staff_app_narrow", args=[john.pk, NOTES]),
-        {f"app{NOTES}-keep": ["openid", "files.read"], "reason": "Asked by phone"},
+        reverse("admin:staff_app_narrow", args=[john.username, NOTES]),
+        {"keep": ["openid", "files.read"], "reason": "Asked by phone"},
     )
     assert response.status_code == 302
     for token in _tokens(sandbox):
@@ -309,22 +309,22 @@ def test_without_the_token_list_removing_permissions_is_refused_and_never_sent(
 def test_without_the_token_list_the_staff_console_offers_disconnect_only(
     no_token_list, support_client, john, sandbox
 ):
-    page = support_client.get(reverse("admin:staff_person_apps", args=[john.pk]))
+    page = support_client.get(reverse("admin:staff_subject", args=[john.username]))
     html = page.content.decode()
     assert page.status_code == 200
     assert "does not let the portal read tokens" in html
-    assert "Keep only the checked permissions" not in html
+    assert "Remove permissions…" not in html and "Disconnect…" in html
     sandbox.clear_requests()
     response = support_client.post(
-        reverse("admin:staff_app_narrow", args=[john.pk, NOTES]),
-        {f"app{NOTES}-keep": ["openid"], "reason": "Ticket 9"},
+        reverse("admin:staff_app_narrow", args=[john.username, NOTES]),
+        {"keep": ["openid"], "reason": "Ticket 9"},
         follow=True,
     )
     assert "permissions cannot be removed" in response.content.decode()
     assert sandbox.writes() == []
     assert AuditEvent.objects.outcomes().get().outcome == "refused"
     support_client.post(
-        reverse("admin:staff_app_revoke", args=[john.pk, NOTES]), {"reason": "Ticket 9"}
+        reverse("admin:staff_app_revoke", args=[john.username, NOTES]), {"reason": "Ticket 9"}
     )
     assert NOTES not in sandbox.authorized_client_ids(demo.SUBJECT_JOHN)
 
@@ -340,7 +340,7 @@ def test_staff_narrowing_one_token_never_leaves_a_wider_refresh_token(
     assert issued.get("refreshToken"), "the demo service issues refresh tokens"
     prefix = f"tok-{issued['accessTokenHash'][:16]}"
     response = support_client.post(
-        reverse("admin:staff_token_narrow", args=[john.pk, NOTES, issued["accessTokenHash"]]),
+        reverse("admin:staff_token_narrow", args=[john.username, NOTES, issued["accessTokenHash"]]),
         {"reason": "Asked by phone", f"{prefix}-keep": ["openid", "email"]},
         follow=True,
     )

@@ -80,7 +80,7 @@ def test_a_right_to_left_override_cannot_disguise_a_name(
     client_id = _connect(sandbox, f"{RIGHT_TO_LEFT_OVERRIDE}setoN llewknI")
     listing = nina_client.get(reverse("connected_apps:list")).content.decode()
     detail = nina_client.get(reverse("connected_apps:detail", args=[client_id])).content.decode()
-    staff = support_client.get(reverse("admin:staff_person_apps", args=[nina.pk]))
+    staff = support_client.get(reverse("admin:staff_person_apps", args=[nina.pk]), follow=True)
     for page in (listing, detail, staff.content.decode()):
         assert RIGHT_TO_LEFT_OVERRIDE not in page
         assert "setoN llewknI" in page

@@ -26,12 +26,12 @@ ALICE = demo.SUBJECT_ALICE
 
 
 def _admin_url(user: Any) -> str:
-    return reverse("admin:staff_person_apps", args=[user.pk])
+    return reverse("admin:staff_app", args=[user.username, NOTES])
 
 
 def _token_url(user: Any, token_hash: str, action: str) -> str:
     """The staff console's URL for one token tool (``token_narrow`` -> ``staff_token_narrow``)."""
-    return reverse(f"admin:staff_{action}", args=[user.pk, NOTES, token_hash])
+    return reverse(f"admin:staff_{action}", args=[user.username, NOTES, token_hash])
 
 
 def _staff_post(
@@ -98,7 +98,8 @@ def test_every_token_change_needs_a_reason(support_client, john, sandbox, issued
     response = support_client.post(
         _token_url(john, issued["accessTokenHash"], "token_delete"), {}, follow=True
     )
-    assert "Give a reason" in " ".join(_messages(response))
+    assert response.status_code == 400
+    assert "Give a reason" in response.content.decode()
     assert sandbox.token_writes() == []
     assert issued["accessTokenHash"] in sandbox.token_state(JOHN, NOTES)
 
@@ -178,7 +179,7 @@ def test_staff_set_and_remove_custom_properties_with_the_hidden_flag(
 def test_staff_delete_one_token_and_the_app_stays_connected(support_client, john, sandbox, issued):
     before = set(sandbox.token_state(JOHN, NOTES))
     response = _staff_post(support_client, john, issued, "token_delete")
-    assert "Deleted token" in " ".join(_messages(response))
+    assert "Ended token" in " ".join(_messages(response))
     assert set(sandbox.token_state(JOHN, NOTES)) == before - {issued["accessTokenHash"]}
     assert NOTES in sandbox.authorized_client_ids(JOHN)
     event = AuditEvent.objects.outcomes().get(action=AuditEvent.Action.TOKEN_DELETE)
@@ -223,7 +224,8 @@ def test_a_token_gone_meanwhile_is_reported_not_found_and_audited_as_failed(
 def test_an_unreachable_authlete_is_an_audited_failure(support_client, john, sandbox, issued):
     sandbox.fault("status503", "/auth/token/delete")
     response = _staff_post(support_client, john, issued, "token_delete")
-    assert "could not be reached" in " ".join(_messages(response))
+    assert response.status_code in (502, 503)
+    assert "Nothing was changed" in response.content.decode()
     assert issued["accessTokenHash"] in sandbox.token_state(JOHN, NOTES)
     event = AuditEvent.objects.outcomes().get(action=AuditEvent.Action.TOKEN_DELETE)
     assert event.outcome == AuditEvent.Outcome.FAILED
@@ -235,23 +237,21 @@ def test_an_unreachable_authlete_is_an_audited_failure(support_client, john, san
 def test_staff_without_the_permission_cannot_see_someones_apps(make_user, john):
     client = Client()
     client.force_login(make_user("intern", staff=True))
-    response = client.get(reverse("admin:staff_person_apps", args=[john.pk]))
+    response = client.get(reverse("admin:staff_subject", args=[JOHN]))
     assert response.status_code == 403
+    assert "cannot open the staff console" in response.content.decode()
 
 
 def test_support_sees_the_same_apps_and_can_narrow_with_a_reason(
     support_client, john, sandbox, johns_apps
 ):
-    page = support_client.get(reverse("admin:staff_person_apps", args=[john.pk]))
-    assert page.status_code == 200
+    page = support_client.get(reverse("admin:staff_person_apps", args=[john.pk]), follow=True)
+    assert page.redirect_chain[-1][0] == reverse("admin:staff_subject", args=[JOHN])
     assert sandbox.client_name(johns_apps[0]) in page.content.decode()
     client_id, scopes = sandbox.narrowable("john", johns_apps)
     response = support_client.post(
-        reverse("admin:staff_app_narrow", args=[john.pk, client_id]),
-        {
-            f"app{client_id}-keep": [scopes[0]],
-            "reason": "Customer asked",
-        },
+        reverse("admin:staff_app_narrow", args=[JOHN, client_id]),
+        {"keep": [scopes[0]], "reason": "Customer asked"},
     )
     assert response.status_code == 302
     assert {tuple(s) for s in sandbox.token_scopes("john", client_id)} == {(scopes[0],)}
@@ -263,7 +263,7 @@ def test_support_sees_the_same_apps_and_can_narrow_with_a_reason(
 def test_support_must_give_a_reason(support_client, john, sandbox, johns_apps):
     sandbox.clear_requests()
     support_client.post(
-        reverse("admin:staff_app_revoke", args=[john.pk, johns_apps[0]]),
+        reverse("admin:staff_app_revoke", args=[JOHN, johns_apps[0]]),
         {"reason": ""},
     )
     assert sandbox.writes() == []

@@ -237,8 +237,8 @@ def test_credentials_never_reach_logs_or_error_pages(settings, john_client, sand
 
 
 def test_the_admin_connected_apps_view_needs_its_permission(make_user, john, sandbox):
-    url = reverse("admin:staff_person_apps", args=[john.pk])
-    revoke = reverse("admin:staff_app_revoke", args=[john.pk, 1])
+    url = reverse("admin:staff_subject", args=["john"])
+    revoke = reverse("admin:staff_app_revoke", args=["john", 1])
     assert Client().get(url).status_code == 302
     member = Client()
     member.force_login(make_user("member"))
