@@ -21,6 +21,7 @@ from authlete_sandbox import (
 )
 from authlete_sandbox.modes import Modes
 from authlete_sandbox.store import FORBIDDEN, ApiError, Store
+from authlete_sandbox.store.client_lock import LOCK_FLAG_API, client_lock_update
 from authlete_sandbox.store.clients import client_create, client_delete, client_get, client_list
 from authlete_sandbox.store.grants import (
     authorization_delete,
@@ -216,6 +217,8 @@ _SHARED_ROUTES = (
     _route("/client/get/{id}", 59, undocumented_404=True, get=_client_get),
     _route("/client/create", 61, post=_client_create),
     _route("/client/delete/{id}", 62, delete=_client_delete),
+    # SPEC client_flag_update_api: POST with {"clientLocked": bool}, JSON or form-encoded.
+    _route("/client/lock_flag/update/{id}", LOCK_FLAG_API, post=_on_client(client_lock_update)),
     _route(
         "/client/authorization/get/list", 136, get=_authorization_list, post=_authorization_list
     ),

@@ -175,6 +175,9 @@ class _Handler(BaseHTTPRequestHandler):
             "status429": (429, "A001207", "Too many requests."),
         }[kind]
         headers = {}
+        # Authlete's rate limit documentation (the README of authlete/openapi @ 1ee7c24,
+        # "Rate limiting"): past the limit a call answers 429 Too Many Requests; the fault's
+        # retryAfter says when to come back, as Retry-After does on any 429 or 503.
         if status in (429, 503) and fault["retryAfter"] is not None:
             headers["Retry-After"] = str(fault["retryAfter"])
         return self._send_json(status, _error_body(path, code, message), headers=headers)

@@ -22,3 +22,12 @@ def settle_open_attempt(*, attempt_id: int) -> str:
         return "settled already"
     settle_unknown(subject=event.subject)
     return "settled" if AuditEvent.objects.filter(settles=event).exists() else "still unknown"
+
+
+@task
+def run_sweep(*, sweep_id: int) -> str:
+    """Work on a disconnection from everyone for one slice; it queues its own next run."""
+    # Imported here: the sweep's runner queues this task, so it imports this module.
+    from connected_apps.services.sweep_run import sweep_run
+
+    return sweep_run(sweep_id=sweep_id)

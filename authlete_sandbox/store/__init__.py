@@ -66,6 +66,7 @@ CREATE TABLE IF NOT EXISTS tokens (
     last_refreshed_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tokens_by_subject ON tokens (subject, client_id);
+CREATE INDEX IF NOT EXISTS tokens_by_client ON tokens (client_id, id);
 CREATE TABLE IF NOT EXISTS granted_scopes (
     client_id INTEGER NOT NULL,
     subject TEXT NOT NULL,

@@ -8,6 +8,7 @@ from typing import Any
 
 from authlete_sandbox import SERVICE_ID
 from authlete_sandbox.store import Store, dump, result
+from authlete_sandbox.store.client_lock import refuse_if_locked
 from authlete_sandbox.store.clients import known_client, limited_client
 from authlete_sandbox.store.params import (
     developer_of,
@@ -149,6 +150,7 @@ def authorize(
     scopes = string_list(scopes, "scopes") or []
     with store.tx() as db:
         client = known_client(db, client_id)
+        refuse_if_locked(client)
         issued = issue(
             db,
             client,

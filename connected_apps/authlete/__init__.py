@@ -17,6 +17,7 @@ from connected_apps.authlete.errors import (
     AuthleteTimeout,
     AuthleteUnavailable,
 )
+from connected_apps.authlete.pacing import paced
 from connected_apps.authlete.transport import deadline
 from connected_apps.authlete.types import (
     AuthorizedClientPage,
@@ -62,4 +63,5 @@ __all__ = [
     "TokenUpdateResult",
     "deadline",
     "get_client",
+    "paced",
 ]

@@ -17,8 +17,11 @@ class AuthleteError(Exception):
         result_code: str | None = None,
         result_message: str | None = None,
         never_sent: bool = False,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
+        # Seconds Authlete asked us to wait (its Retry-After on a 429 or 503), when it said.
+        self.retry_after = retry_after
         self.operation = operation
         # True when the request never reached Authlete (no connection, an open circuit): then
         # Authlete surely did nothing, whatever the call was.

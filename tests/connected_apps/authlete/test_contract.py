@@ -53,6 +53,11 @@ def _exercise_every_operation(client: authlete.AuthleteClient, sandbox: Sandbox)
     client.authorization_update(client_id=client_id, subject=subject, scopes=["profile"])
     client.granted_scopes_delete(client_id=client_id, subject=subject)
     client.authorization_delete(client_id=client_id, subject=subject)
+    # Incident response: every subject's tokens of one client, and the client's lock.
+    client.token_list(subject=None, client_id=client_id, start=0, end=5)
+    client.client_list(start=0, end=5)
+    client.client_lock_update(client_id=client_id, locked=True)
+    client.client_lock_update(client_id=client_id, locked=False)
     created = client.registration_create(
         metadata_json=json.dumps(
             {"client_name": "Contract", "redirect_uris": ["https://c.example/cb"]}
