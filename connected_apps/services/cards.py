@@ -6,7 +6,8 @@ service defines for them, in the request's language; links are kept only when th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -24,6 +25,8 @@ from connected_apps.services.types import ConnectedApp, Permission, TokenSummary
 # rights) is not asked again on every page for this long; pages show scope names meanwhile.
 _SCOPES_UNREADABLE_SECONDS = 60
 _SERVICE_CACHE_KEY = "authlete:service"
+_SERVICE_VERSION_KEY = "authlete:service:version"
+_scopes_unpacked: tuple[str, dict[str, authlete.ScopeDefinition]] = ("", {})
 
 
 def details_from_summary(
@@ -94,7 +97,13 @@ def unread_app(details: authlete.ClientDetails) -> ConnectedApp:
     )
 
 
-def build_app(details: authlete.ClientDetails, tokens: list[authlete.TokenInfo]) -> ConnectedApp:
+def build_app(
+    details: authlete.ClientDetails,
+    tokens: list[authlete.TokenInfo],
+    *,
+    developers: Mapping[int, str] | None = None,
+) -> ConnectedApp:
+    """One card; ``developers``: the page's confirmed developers, read at once (else one query)."""
     now = datetime.now(UTC)
     scopes: dict[str, None] = {}
     for token in tokens:
@@ -109,12 +118,16 @@ def build_app(details: authlete.ClientDetails, tokens: list[authlete.TokenInfo])
         and (t.refresh_token_expires_at is None or t.refresh_token_expires_at > now)
         for t in tokens
     )
+    first_party = bylines.is_first_party(details.attributes)
     return ConnectedApp(
         client_id=details.client_id,
         name=names.display_name(localized(details.name, details.names), details.client_id),
         description=localized(details.description, details.descriptions),
         # The client's own "developer" claim is anyone's to make; only staff's confirmation shows.
-        developer=bylines.confirmed_developer(details.client_id),
+        developer=bylines.shown_developer(
+            details.client_id, first_party=first_party, known=developers
+        ),
+        first_party=first_party,
         logo_uri=_safe_url(localized(details.logo_uri, details.logo_uris)),
         client_uri=_safe_url(localized(details.client_uri, details.client_uris)),
         policy_uri=_safe_url(localized(details.policy_uri, details.policy_uris)),
@@ -149,19 +162,32 @@ def token_summary(token: authlete.TokenInfo, now: datetime) -> TokenSummary:
 
 
 def _service_scopes() -> dict[str, authlete.ScopeDefinition]:
-    """The service's scope definitions; none when Authlete will not show them to us."""
-    scopes = cache.get(_SERVICE_CACHE_KEY)
-    if scopes is None:
+    """The service's scope definitions; none when Authlete will not show them to us.
+
+    Every card asks, so the cache holds them with a version, and this worker keeps the current
+    version unpacked: a page costs one small cache read per card, not unpickling them all.
+    """
+    global _scopes_unpacked
+    version = cache.get(_SERVICE_VERSION_KEY)
+    unpacked = _scopes_unpacked
+    if version is not None and unpacked[0] == version:
+        return unpacked[1]
+    kept = cache.get(_SERVICE_CACHE_KEY)
+    if kept is None or kept[0] != version:
         try:
             service = authlete.get_client().service_get()
         except authlete.AuthleteRejected:
             # v2 without the owner's credentials, or a token without service-view rights:
             # scope names are still true, only less friendly.
-            cache.set(_SERVICE_CACHE_KEY, {}, _SCOPES_UNREADABLE_SECONDS)
-            return {}
-        scopes = {scope.name: scope for scope in service.scopes}
-        cache.set(_SERVICE_CACHE_KEY, scopes, settings.PORTAL_CLIENT_CACHE_SECONDS)
-    return scopes
+            kept = (uuid.uuid4().hex, {})
+            seconds = _SCOPES_UNREADABLE_SECONDS
+        else:
+            kept = (uuid.uuid4().hex, {scope.name: scope for scope in service.scopes})
+            seconds = settings.PORTAL_CLIENT_CACHE_SECONDS
+        cache.set(_SERVICE_CACHE_KEY, kept, seconds)
+        cache.set(_SERVICE_VERSION_KEY, kept[0], seconds)
+    _scopes_unpacked = kept
+    return kept[1]
 
 
 def _safe_url(url: str) -> str:

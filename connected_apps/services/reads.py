@@ -9,28 +9,30 @@ from __future__ import annotations
 import contextvars
 import math
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.conf import settings
 from django.core.cache import cache
 
 from connected_apps import authlete
-from connected_apps.services import cards
+from connected_apps.services import bylines, cards
 from connected_apps.services.errors import TokensUnreadable
 from connected_apps.services.types import ConnectedApp
 
 # Authlete documents no maximum window for the authorized-clients list; 100 is what a
 # production integration pages by (docs/authlete-behaviours.md).
-_LISTING_WINDOW = 100
+LISTING_WINDOW = 100
 # The token list answers an error past 20 tokens a call (Authlete KB, "Getting a list of issued
 # access tokens"), so it is always read in windows of 20.
-_TOKEN_WINDOW = 20
+TOKEN_WINDOW = 20
 # A service that refuses the token list ("not available for free plan users yet", Authlete's
 # page for /auth/token/get/list) is not asked again for this long.
 _TOKENS_REFUSED_KEY = "authlete:token-list-refused"
 _TOKENS_REFUSED_SECONDS = 600
-# Per-app calls of one page run at once; a page never holds more apps than this pool serves.
-_executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="authlete")
+# Per-app calls of one page run at once: a page of 50 apps is 50 token reads, and they must go
+# out in one round, not in waves of a smaller pool. The threads only wait on sockets; the
+# sessions' connection pools hold as many (authlete/transport.py).
+_executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="authlete")
 
 
 def fan_out[T, R](function: Callable[[T], R], items: Iterable[T]) -> list[R]:
@@ -43,6 +45,15 @@ def fan_out[T, R](function: Callable[[T], R], items: Iterable[T]) -> list[R]:
     return list(_executor.map(lambda c, item: c.run(function, item), contexts, items))
 
 
+def submit[R](call: Callable[[], R]) -> Future[R]:
+    """Start one call on the Authlete pool, in a copy of the caller's context, and go on.
+
+    Only for a call that starts no calls of its own: one waiting on the pool from inside it
+    could wait for a thread that never comes.
+    """
+    return _executor.submit(contextvars.copy_context().run, call)
+
+
 def clamp_page(page: int, total: int, size: int) -> tuple[int, int]:
     """The nearest real page to the one asked for, and how many pages there are."""
     page_count = max(1, math.ceil(total / size))
@@ -51,12 +62,12 @@ def clamp_page(page: int, total: int, size: int) -> tuple[int, int]:
 
 def all_authorized_clients(subject: str) -> list[authlete.ClientSummary]:
     client = authlete.get_client()
-    first = client.authorization_list(subject=subject, start=0, end=_LISTING_WINDOW)
+    first = client.authorization_list(subject=subject, start=0, end=LISTING_WINDOW)
     summaries = list(first.clients)
-    starts = range(_LISTING_WINDOW, first.total_count, _LISTING_WINDOW)
+    starts = range(LISTING_WINDOW, first.total_count, LISTING_WINDOW)
     pages = fan_out(
         lambda start: client.authorization_list(
-            subject=subject, start=start, end=start + _LISTING_WINDOW
+            subject=subject, start=start, end=start + LISTING_WINDOW
         ),
         starts,
     )
@@ -81,7 +92,7 @@ def tokens_and_client(
         raise TokensUnreadable(client_id)
     client = authlete.get_client()
     try:
-        first = client.token_list(subject=subject, client_id=client_id, start=0, end=_TOKEN_WINDOW)
+        first = client.token_list(subject=subject, client_id=client_id, start=0, end=TOKEN_WINDOW)
     except authlete.AuthleteRejected as exc:
         if is_unknown_id(exc):
             return [], None
@@ -89,10 +100,10 @@ def tokens_and_client(
             cache.set(_TOKENS_REFUSED_KEY, True, _TOKENS_REFUSED_SECONDS)
             raise TokensUnreadable(client_id) from exc
         raise
-    starts = range(_TOKEN_WINDOW, first.total_count, _TOKEN_WINDOW)
+    starts = range(TOKEN_WINDOW, first.total_count, TOKEN_WINDOW)
     pages = fan_out(
         lambda start: client.token_list(
-            subject=subject, client_id=client_id, start=start, end=start + _TOKEN_WINDOW
+            subject=subject, client_id=client_id, start=start, end=start + TOKEN_WINDOW
         ),
         starts,
     )
@@ -100,6 +111,25 @@ def tokens_and_client(
     # Authlete answers for the subject asked; anything else is not this person's.
     mine = [t for t in tokens if t.subject == subject and t.client_id == client_id]
     return mine, first.client
+
+
+def subject_token_window(subject: str, start: int) -> authlete.TokenPage:
+    """One window of the subject's tokens for every client at once (no client named), so that
+    a person's whole list costs one call per 20 tokens rather than one per app.
+
+    Raises TokensUnreadable where the service refuses the token list.
+    """
+    if token_list_refused():
+        raise TokensUnreadable(0)
+    try:
+        return authlete.get_client().token_list(
+            subject=subject, client_id=None, start=start, end=start + TOKEN_WINDOW
+        )
+    except authlete.AuthleteRejected as exc:
+        if exc.status == 403:
+            cache.set(_TOKENS_REFUSED_KEY, True, _TOKENS_REFUSED_SECONDS)
+            raise TokensUnreadable(0) from exc
+        raise
 
 
 def token_list_refused() -> bool:
@@ -150,6 +180,12 @@ def client_display(
         return cards.details_from_summary(summary, client_id)
 
 
+def cached_client_details(client_ids: Iterable[int]) -> dict[int, authlete.ClientDetails]:
+    """The clients' metadata the cache holds now, in one cache round; the rest are left out."""
+    keys = {_client_cache_key(cid): cid for cid in client_ids}
+    return {keys[key]: details for key, details in cache.get_many(list(keys)).items()}
+
+
 def forget_client_details(client_id: int) -> None:
     """Cards show the cached metadata; a changed or deleted client must not linger there."""
     cache.delete(_client_cache_key(client_id))
@@ -177,25 +213,28 @@ def apps_for(
     ids = [c.client_id if isinstance(c, authlete.ClientSummary) else int(c) for c in clients]
     if token_list_refused():
         return _apps_without_tokens(subject, ids, summaries)
+    # Cached metadata is taken in one cache round; only what is missing joins the token reads.
+    known: dict[int, object] = dict(cached_client_details(ids))
+    missing = [cid for cid in dict.fromkeys(ids) if cid not in known]
     calls: list[Callable[[], object]] = [
-        lambda cid=cid: client_details_or_refusal(cid) for cid in ids
+        lambda cid=cid: client_details_or_refusal(cid) for cid in missing
     ]
     calls += [lambda cid=cid: tokens_and_client(subject, cid) for cid in ids]
     try:
         results = fan_out(lambda call: call(), calls)
     except TokensUnreadable:
         return _apps_without_tokens(subject, ids, summaries)
-    count = len(ids)
+    known.update(zip(missing, results[: len(missing)], strict=True))
+    developers = bylines.confirmed_developers(ids)
     apps: list[ConnectedApp | None] = []
-    for cid, summary, details, (tokens, listed) in zip(
-        ids, summaries, results[:count], results[count:], strict=True
-    ):
+    for cid, summary, (tokens, listed) in zip(ids, summaries, results[len(missing) :], strict=True):
+        details = known[cid]
         if not tokens:
             apps.append(None)
             continue
         if not isinstance(details, authlete.ClientDetails):
             details = cards.details_from_summary(summary or listed, cid)
-        apps.append(cards.build_app(details, tokens))
+        apps.append(cards.build_app(details, tokens, developers=developers))
     return apps
 
 
