@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-.PHONY: help demo test lint format install clean bench faults screenshots container-check
+.PHONY: help demo test lint format install clean bench faults screenshots container-check messages scale
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -16,8 +16,11 @@ demo:  ## Run the portal and the local Authlete sandbox with demo data (Ctrl-C s
 test:  ## Run the whole test suite (set DATABASE_URL=postgres://... for PostgreSQL)
 	@scripts/test.sh $(ARGS)
 
-bench:  ## Measure latency and throughput of the main pages against a sandbox with fixed latency
-	@scripts/bootstrap.sh && .venv/bin/python scripts/bench.py
+bench:  ## Measure the main pages against a slow sandbox; each target PASS or MISS (ARGS=--strict)
+	@scripts/bootstrap.sh && .venv/bin/python scripts/bench.py $(ARGS)
+
+scale:  ## Disconnect an app from 10,000 people through a task worker killed half-way (slow)
+	@scripts/bootstrap.sh && PORTAL_SCALE=1 .venv/bin/python -m pytest -m scale -s tests/reliability/test_sweep_worker.py
 
 faults:  ## Break Authlete mid-change; compare what pages say, the audit and what Authlete holds
 	@scripts/bootstrap.sh && .venv/bin/python scripts/faults.py
@@ -27,6 +30,9 @@ screenshots:  ## Write PNGs of the main pages (desktop and phone) into docs/scre
 
 container-check:  ## Build the images, run the compose stack on free ports and check it (needs Docker)
 	@scripts/container-check.sh
+
+messages:  ## Re-extract the strings to translate into locale/ and compile the catalogs (needs gettext)
+	@scripts/messages.sh
 
 lint:  ## Check style and common mistakes
 	@scripts/bootstrap.sh >/dev/null && .venv/bin/ruff check . && .venv/bin/ruff format --check .

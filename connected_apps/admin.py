@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connected_apps import authlete
 from connected_apps.models import AuditEvent, ConfirmedDeveloper
+from connected_apps.notifications import admin as notifications_admin  # noqa: F401 (registers)
 from connected_apps.services import names, reads
 from connected_apps.services.bylines import developer_confirm
 from connected_apps.staff.pages import MANAGE_PERMISSION
@@ -71,7 +72,7 @@ class ConfirmedDeveloperForm(forms.ModelForm):
             ) from None
         except authlete.AuthleteError:
             raise forms.ValidationError(
-                _("Authlete could not be asked about this client. Nothing was saved; try again."),
+                _("Could not reach Authlete to check this client. Nothing was saved; try again."),
                 code="authlete_unavailable",
             ) from None
         return client_id

@@ -9,6 +9,7 @@ from django import forms
 from django.core.validators import URLValidator, validate_email
 from django.forms.boundfield import BoundWidget
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from connected_apps import authlete
@@ -164,7 +165,7 @@ class TokenExpiryForm(forms.Form):
         ):
             raise forms.ValidationError(
                 _("A token may not be extended past %(ceiling)s."),
-                params={"ceiling": self.ceiling.strftime("%Y-%m-%d %H:%M UTC")},
+                params={"ceiling": date_format(self.ceiling, "DATETIME_FORMAT")},
             )
         return when
 
@@ -314,3 +315,15 @@ class ClientMetadataForm(forms.Form):
             "tos_uri": client.tos_uri,
             "contacts": "\n".join(client.contacts),
         }
+
+
+class IncidentStartForm(forms.Form):
+    """Disconnecting an app from everyone: why (each person reads it), and whether to lock the
+    app first so it gets no new tokens meanwhile."""
+
+    reason = forms.CharField(label=_("Reason (each person reads it)"), max_length=500)
+    lock = forms.BooleanField(
+        label=_("Lock the app first, so it cannot get new tokens during the disconnection"),
+        required=False,
+        initial=True,
+    )

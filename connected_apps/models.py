@@ -150,3 +150,40 @@ class ConfirmedDeveloper(models.Model):
 
     def __str__(self) -> str:
         return f"{self.developer} ({self.client_id})"
+
+
+class StaffConsole(models.Model):
+    """Holds the support roles' permissions (``connected_apps.staff.roles``); it has no table.
+
+    A model of its own keeps the roles apart from the audit trail's own permissions, and lets
+    groups be given exactly the role a job needs.
+    """
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        verbose_name = _("staff console")
+        permissions = [
+            ("view_people_apps", _("Can see anyone's connected apps and the audit trail")),
+            ("act_on_people_apps", _("Can change anyone's connected apps, giving a reason")),
+            (
+                "disconnect_app_everywhere",
+                _("Can disconnect an app from everyone (incident response)"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+
+# The notification records live with the code that writes them; importing them here registers
+# them with this app (and its migrations).
+from connected_apps.notifications.models import (  # noqa: E402, F401
+    Notification,
+    NotificationPreference,
+    NotifiedChange,
+    ReceivedGrant,
+)
+
+# The record of disconnecting one app from everyone (incident response), registered the same way.
+from connected_apps.sweep_models import Sweep, SweepItem  # noqa: E402, F401

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -89,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.language.UserLanguageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -106,6 +108,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "accounts.context_processors.navigation",
+                "connected_apps.context_processors.brand",
                 "django.template.context_processors.csp",
                 "django.template.context_processors.debug",
                 "django.template.context_processors.i18n",
@@ -146,7 +149,14 @@ if REDIS_URL:
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Each client's metadata is one entry: the default 300 would evict the metadata of a large
+    # account's apps while reading them.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
 # The gunicorn worker processes serving the site; scripts/container-start.sh starts this many.
 # Rate limits count in the cache, so more than one worker needs a shared one (portal/checks.py).
 GUNICORN_WORKERS = _env_int("GUNICORN_WORKERS", 1)
@@ -192,7 +202,7 @@ if os.environ.get("OIDC_SERVER_URL"):
         "APPS": [
             {
                 "provider_id": OIDC_PROVIDER_ID,
-                "name": os.environ.get("OIDC_NAME", "Single sign-on"),
+                "name": os.environ.get("OIDC_NAME") or gettext_lazy("Single sign-on"),
                 "client_id": os.environ.get("OIDC_CLIENT_ID", ""),
                 "secret": os.environ.get("OIDC_CLIENT_SECRET", ""),
                 "settings": {"server_url": os.environ["OIDC_SERVER_URL"]},
@@ -240,6 +250,8 @@ AUTHLETE_SERVICE_TOKEN = os.environ.get("AUTHLETE_SERVICE_TOKEN", "")
 # per person, or per address when signed out, each minute; the first one over says more
 # followed, the rest are not recorded one by one. 0 records every one.
 PORTAL_AUDIT_REFUSALS_PER_MINUTE = _env_int("PORTAL_AUDIT_REFUSALS_PER_MINUTE", 20)
+# Where people reach the portal: e-mails link to it, so the links must be absolute.
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Client metadata (logo, links) changes rarely; the list page reads it from this cache.
 PORTAL_CLIENT_CACHE_SECONDS = _env_int("PORTAL_CLIENT_CACHE_SECONDS", 300)
 # The portal fetches app logos itself (public https only) and serves them from its own origin.
@@ -249,19 +261,52 @@ PORTAL_CLIENT_CACHE_SECONDS = _env_int("PORTAL_CLIENT_CACHE_SECONDS", 300)
 PORTAL_LOGO_PRIVATE_HOSTS = _env_list(
     "PORTAL_LOGO_PRIVATE_HOSTS", "127.0.0.1,localhost,::1" if DEBUG else ""
 )
+# E-mails about confirmed changes wait this long, so that changes made together (a "disconnect
+# all") reach the person as one e-mail; a failed send is tried this many times in all, with a
+# growing pause between tries (connected_apps/notifications/delivery.py).
+PORTAL_NOTIFY_DELAY_SECONDS = _env_int("PORTAL_NOTIFY_DELAY_SECONDS", 20)
+PORTAL_NOTIFY_MAX_ATTEMPTS = _env_int("PORTAL_NOTIFY_MAX_ATTEMPTS", 8)
 PORTAL_PAGE_SIZE = _env_int("PORTAL_PAGE_SIZE", 10)
+# How long a person's list index (every app's name and the facts ordering needs) is kept, in
+# seconds. Any change attempted in the portal renews it at once; this bounds how long an app
+# connected elsewhere takes to show in a list of more than 100 apps (services/index.py).
+PORTAL_LIST_INDEX_SECONDS = _env_int("PORTAL_LIST_INDEX_SECONDS", 60)
 # /readyz reuses its Authlete answer this long, so probes (or anyone) cannot turn it into a flood
 # of Authlete calls; and each client address may ask this often a minute (0: no limit).
 PORTAL_READYZ_CACHE_SECONDS = _env_int("PORTAL_READYZ_CACHE_SECONDS", 10)
 PORTAL_READYZ_PER_MINUTE = _env_int("PORTAL_READYZ_PER_MINUTE", 60)
+# The name people know the account by ("Acme Account"): the header's brand, and "Made by …" on
+# the service's own apps. Empty: the header says "Connected apps", and "Made by" uses the
+# Authlete service's serviceName.
+PORTAL_SERVICE_NAME = os.environ.get("PORTAL_SERVICE_NAME", "").strip()
+# Where people reach support: an https:// page or a mailto: address. Empty: pages say "contact
+# support" without a link.
+PORTAL_SUPPORT_URL = os.environ.get("PORTAL_SUPPORT_URL", "").strip()
+if PORTAL_SUPPORT_URL and not PORTAL_SUPPORT_URL.lower().startswith(
+    ("https://", "http://", "mailto:")
+):
+    raise ImproperlyConfigured("PORTAL_SUPPORT_URL must be an http(s):// or mailto: address.")
+# Disconnecting an app from everyone (incident response) sends Authlete at most this many calls
+# a second, well under the 100 a second Authlete's rate-limit documentation states, so pages
+# keep working meanwhile; a 429 makes it wait as Retry-After says. The task worker works on one
+# sweep in slices of this many seconds, so other background work is not held up behind it.
+PORTAL_SWEEP_REQUESTS_PER_SECOND = _env_number(
+    "PORTAL_SWEEP_REQUESTS_PER_SECOND", 20.0, float, "a number of calls a second"
+)
+PORTAL_SWEEP_SLICE_SECONDS = _env_float("PORTAL_SWEEP_SLICE_SECONDS", 20.0)
 # Changes (narrow, revoke, end a token, edit a client) one person may make per minute, and
 # registration API calls one address may make per minute; 0 turns the limit off.
 PORTAL_WRITES_PER_MINUTE = _env_int("PORTAL_WRITES_PER_MINUTE", 30)
+# The shared secret the authorization server signs /hooks/grant-issued calls with; unset, that
+# endpoint answers 404 as if it did not exist (connected_apps/notifications/webhook.py).
+PORTAL_WEBHOOK_SECRET = os.environ.get("PORTAL_WEBHOOK_SECRET", "")
 # Staff may extend a token's expiry to at most this many days after it was issued.
 PORTAL_TOKEN_MAX_LIFETIME_DAYS = _env_int("PORTAL_TOKEN_MAX_LIFETIME_DAYS", 90)
 
 # --- Internationalisation ---------------------------------------------------------------------
 
+# Each language's date formats: ours where Django's are uneven (portal/formats/), else Django's.
+FORMAT_MODULE_PATH = ["portal.formats"]
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ja", "日本語"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -329,14 +374,26 @@ X_FRAME_OPTIONS = "DENY"
 # --- Email and logging ------------------------------------------------------------------------
 
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "portal@localhost")
-MAILERS = {
-    "default": {
-        "BACKEND": os.environ.get(
-            "DJANGO_EMAIL_BACKEND",
-            f"django.core.mail.backends.{'console' if DEBUG else 'smtp'}.EmailBackend",
-        ),
+_EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND",
+    f"django.core.mail.backends.{'console' if DEBUG else 'smtp'}.EmailBackend",
+)
+# Each backend takes its own options: SMTP its server (with a timeout, so a server that is down
+# fails the send quickly and the task worker tries again later), the file backend its folder.
+_EMAIL_OPTIONS: dict[str, object] = {}
+if _EMAIL_BACKEND.endswith("smtp.EmailBackend"):
+    _EMAIL_OPTIONS = {
+        "host": os.environ.get("DJANGO_EMAIL_HOST", "localhost"),
+        "port": _env_int("DJANGO_EMAIL_PORT", 25),
+        "username": os.environ.get("DJANGO_EMAIL_HOST_USER", ""),
+        "password": os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", ""),
+        "use_tls": _env_bool("DJANGO_EMAIL_USE_TLS", False),
+        "use_ssl": _env_bool("DJANGO_EMAIL_USE_SSL", False),
+        "timeout": _env_float("DJANGO_EMAIL_TIMEOUT", 10.0),
     }
-}
+elif _EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+    _EMAIL_OPTIONS = {"file_path": os.environ.get("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))}
+MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND, "OPTIONS": _EMAIL_OPTIONS}}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from accounts import language
+from connected_apps.notifications import webhook
 from connected_apps.views import registration
 from portal import health
 
@@ -22,8 +24,11 @@ urlpatterns = [
         registration.client_configuration,
         name="register_client",
     ),
+    # The authorization server reports new grants here, signed with PORTAL_WEBHOOK_SECRET.
+    path("hooks/grant-issued", webhook.grant_issued, name="grant_issued_hook"),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's set_language at its usual address, also saving the choice on the account.
+    path("i18n/setlang/", language.set_language, name="set_language"),
 ]
 
 # Django's own 404 handler renders templates/404.html with the request, so it keeps the shell.

@@ -48,6 +48,8 @@ def _portal(sandbox_url: str) -> Iterator[str]:
             "AUTHLETE_BASE_URL": sandbox_url,
             "AUTHLETE_SERVICE_ID": SERVICE_ID,
             "AUTHLETE_SERVICE_TOKEN": SERVICE_TOKEN,
+            # The header's brand, as an operator would name the account.
+            "PORTAL_SERVICE_NAME": demo.SERVICE_NAME,
             "DJANGO_DEBUG": "1",
             "DJANGO_LOG_LEVEL": "WARNING",
         }
@@ -121,8 +123,40 @@ def _pages(page: Page, suffix: str) -> None:
     _shoot(page, f"revoke-{suffix}")
     page.goto(f"/apps/{TEMPO}/")
     _shoot(page, f"details-{suffix}")
+    # Ending one of two sign-ins: the confirmation opens in place of that sign-in.
+    page.goto(f"/apps/{HARBOR}/")
+    page.locator(".sign-in").first.get_by_role("link", name=re.compile("^End")).click()
+    page.get_by_role("button", name="End this sign-in").scroll_into_view_if_needed()
+    _shoot(page, f"token-end-{suffix}")
     page.goto("/apps/revoke-all/")
     _shoot(page, f"revoke-all-{suffix}")
+
+
+def _cleanup(browser: Browser, url: str) -> None:
+    """The list narrowed to apps not active lately with two ticked, then their confirmation."""
+    for device in VIEWPORTS:
+        for scheme in ("light", "dark"):
+            suffix = f"{device}-dark" if scheme == "dark" else device
+            page = _signed_in(browser, url, device, scheme=scheme)
+            page.goto("/apps/?filter=stale")
+            for client_id in (demo.LEDGERLY_BUDGET, demo.PIXEL_PRINT_SHOP):
+                page.locator(f"#app-{client_id} .app-row__select input").check()
+            _shoot(page, f"cleanup-list-{suffix}")
+            page.get_by_role("button", name="Disconnect selected…").click()
+            page.locator("#cleanup-heading").wait_for()
+            _shoot(page, f"cleanup-confirm-{suffix}")
+            page.context.close()
+
+
+def _export(browser: Browser, url: str) -> None:
+    """The activity page's download links (export-desktop, export-phone-dark, ...)."""
+    _make_some_history(_signed_in(browser, url, "desktop"))
+    for device in VIEWPORTS:
+        for scheme in ("light", "dark"):
+            page = _signed_in(browser, url, device, scheme=scheme)
+            page.goto("/apps/activity/")
+            _shoot(page, f"export-{device}" + ("-dark" if scheme == "dark" else ""))
+            page.context.close()
 
 
 def _make_some_history(page: Page) -> None:
@@ -151,19 +185,66 @@ def _error_in_place(page: Page, sandbox_url: str) -> None:
 
 
 def _staff_console(browser: Browser, url: str) -> None:
-    """The staff console for john, as support sees it in the Django admin."""
-    context = browser.new_context(base_url=url, locale="en-GB", **VIEWPORTS["desktop"])
-    page = context.new_page()
-    # Staff sign in through the portal's own sign-in page, which the admin sends them to.
-    page.goto("/admin/accounts/user/?q=john")
-    page.get_by_label("Username or email").fill("admin")
-    page.get_by_label("Password").fill("demo-admin")
-    page.get_by_role("button", name="Sign In").click()
-    page.get_by_role("link", name="john", exact=True).click()
-    page.locator("#user_form").get_by_role("link", name="Connected apps").click()
-    page.wait_for_url("**/admin/people/*/apps/")
-    _shoot(page, "staff-desktop")
-    context.close()
+    """The staff console as support sees it in the Django admin: the search, a person's apps,
+    a confirmation and the audit trail, desktop and phone, light and dark."""
+    for device in VIEWPORTS:
+        for scheme in ("light", "dark"):
+            suffix = f"{device}-dark" if scheme == "dark" else device
+            context = browser.new_context(
+                base_url=url, locale="en-GB", color_scheme=scheme, **VIEWPORTS[device]
+            )
+            page = context.new_page()
+            # Staff sign in through the portal's own sign-in page, which the admin sends them to.
+            page.goto("/admin/")
+            page.get_by_label("Username or email").fill("admin")
+            page.get_by_label("Password").fill("demo-admin")
+            page.get_by_role("button", name="Sign In").click()
+            page.get_by_role("heading", name="Staff console").wait_for()
+            page.goto("/admin/console/?q=j")
+            _shoot(page, f"console-search-{suffix}")
+            page.goto("/admin/console/subjects/john/")
+            _shoot(page, f"console-person-{suffix}")
+            if suffix == "desktop":
+                _shoot(page, "staff-desktop")
+            page.goto(f"/admin/console/subjects/john/apps/{TEMPO}/revoke/")
+            _shoot(page, f"console-confirm-{suffix}")
+            page.goto("/admin/console/audit/")
+            _shoot(page, f"console-audit-{suffix}")
+            context.close()
+
+
+def _has_japanese_font() -> bool:
+    """Chromium draws what fontconfig finds; without a Japanese font it draws boxes."""
+    if not Path("/usr/bin/fc-list").exists():
+        return True  # not a fontconfig system: nothing to tell
+    found = subprocess.run(
+        ["/usr/bin/fc-list", ":lang=ja"], capture_output=True, text=True, check=False
+    )
+    return bool(found.stdout.strip())
+
+
+def _languages(browser: Browser, url: str) -> None:
+    """The list and a confirmation in French and Japanese (list-fr, revoke-ja, ...), desktop.
+
+    The browser asks for the language, as a first visit would; choosing it in the footer would
+    save it on john's account and change every later picture.
+    """
+    if not _has_japanese_font():
+        print("No Japanese font: ja pictures show boxes (apt-get install fonts-noto-cjk).")
+    for language, locale in (("fr", "fr-FR"), ("ja", "ja-JP")):
+        context = browser.new_context(base_url=url, locale=locale, **VIEWPORTS["desktop"])
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        # The labels are translated: find the fields by name.
+        page.locator("input[name=login]").fill("john")
+        page.locator("input[name=password]").fill("demo-john")
+        page.locator("form.form button[type=submit]").click()
+        page.wait_for_url("**/apps/")
+        page.goto("/apps/")
+        _shoot(page, f"list-{language}")
+        page.goto(f"/apps/{TEMPO}/revoke/")
+        _shoot(page, f"revoke-{language}")
+        context.close()
 
 
 def _without_token_list(browser: Browser, url: str, sandbox_url: str) -> None:
@@ -251,6 +332,19 @@ def main() -> None:
             if sys.argv[1:] == ["--errors-only"]:
                 _error_pages(browser, url, sandbox.url)
                 return
+            if sys.argv[1:] == ["--console-only"]:
+                _make_some_history(_signed_in(browser, url, "desktop"))
+                _staff_console(browser, url)
+                return
+            if sys.argv[1:] == ["--languages-only"]:
+                _languages(browser, url)
+                return
+            if sys.argv[1:] == ["--cleanup-only"]:
+                _cleanup(browser, url)
+                return
+            if sys.argv[1:] == ["--export-only"]:
+                _export(browser, url)
+                return
             for device in VIEWPORTS:
                 login = browser.new_context(base_url=url, locale="en-GB", **VIEWPORTS[device])
                 page = login.new_page()
@@ -266,6 +360,7 @@ def main() -> None:
                 _pages(page, f"{device}-dark")
                 page.context.close()
 
+            _cleanup(browser, url)
             page = _signed_in(browser, url, "desktop")
             _error_in_place(page, sandbox.url)
             _make_some_history(page)
@@ -277,6 +372,7 @@ def main() -> None:
                     _shoot(page, f"activity-{device}" + ("-dark" if scheme == "dark" else ""))
                     page.context.close()
             _staff_console(browser, url)
+            _languages(browser, url)
             _without_token_list(browser, url, sandbox.url)
             _error_pages(browser, url, sandbox.url)
             browser.close()

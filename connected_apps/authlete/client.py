@@ -113,14 +113,31 @@ class AuthleteClient:
             "client_get", "GET", f"/client/get/{int(client_id)}", parsing.client_details
         )
 
-    def client_list(self, *, developer: str, start: int = 0, end: int = 5) -> ClientPage:
-        """v3 only: the clients whose ``developer`` is this name. Secrets are never copied in."""
+    def client_list(
+        self, *, developer: str | None = None, start: int = 0, end: int = 5
+    ) -> ClientPage:
+        """The service's clients, or only those whose ``developer`` is this name (v3). Secrets
+        are never copied in."""
+        params: dict[str, Any] = {"start": start, "end": end}
+        if developer is not None:
+            params["developer"] = developer
         return self._call(
             "client_list",
             "GET",
             "/client/get/list",
             partial(parsing.client_page, start=start, end=end),
-            params={"developer": developer, "start": start, "end": end},
+            params=params,
+        )
+
+    def client_lock_update(self, *, client_id: int, locked: bool) -> ResultOutcome:
+        """Lock a client (it gets no new tokens) or unlock it; its tokens stay as they are."""
+        return self._call(
+            "client_lock_update",
+            "POST",
+            f"/client/lock_flag/update/{int(client_id)}",
+            parsing.outcome,
+            json_body={"clientLocked": locked},
+            write=True,
         )
 
     # Grants of one subject ------------------------------------------------------------------
@@ -187,19 +204,21 @@ class AuthleteClient:
     # Tokens ----------------------------------------------------------------------------------
 
     def token_list(
-        self, *, subject: str, client_id: int, start: int = 0, end: int = 5
+        self, *, subject: str | None, client_id: int | None, start: int = 0, end: int = 5
     ) -> TokenPage:
+        """The client's tokens, of one subject, or (``subject=None``) of every subject; with
+        ``client_id=None``, the subject's tokens for every client (both are optional)."""
+        params: dict[str, Any] = {}
+        if client_id is not None:
+            params["clientIdentifier"] = str(int(client_id))
+        if subject is not None:
+            params["subject"] = subject
         return self._call(
             "token_list",
             "GET",
             "/auth/token/get/list",
             partial(parsing.token_page, start=start, end=end),
-            params={
-                "clientIdentifier": str(int(client_id)),
-                "subject": subject,
-                "start": start,
-                "end": end,
-            },
+            params={**params, "start": start, "end": end},
         )
 
     def token_update(

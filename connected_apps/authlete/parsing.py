@@ -92,10 +92,7 @@ def service(body: Body) -> Service:
                 name=_text(item, "name"),
                 description=_text(item, "description"),
                 descriptions=_localized(item, "descriptions"),
-                attributes=tuple(
-                    (_text(pair, "key"), _text(pair, "value"))
-                    for pair in _objects(item, "attributes")
-                ),
+                attributes=_attributes(item),
             )
             for item in _objects(body, "supportedScopes")
         ),
@@ -125,6 +122,8 @@ def client_details(data: Body) -> ClientDetails:
         dynamically_registered=bool(data.get("dynamicallyRegistered")),
         created_at=_millis(data, "createdAt"),
         modified_at=_millis(data, "modifiedAt"),
+        attributes=_attributes(data),
+        locked=data.get("locked") is True,
     )
 
 
@@ -264,6 +263,12 @@ def _properties(data: Body) -> tuple[TokenProperty, ...]:
         )
         for item in _objects(data, "properties")
     )
+
+
+def _attributes(data: Body) -> tuple[tuple[str, str], ...]:
+    """Authlete's ``attributes``: the key/value pairs an operator sets on a scope or a client."""
+    pairs = _objects(data, "attributes")
+    return tuple((_text(pair, "key"), _text(pair, "value")) for pair in pairs)
 
 
 def _localized(data: Body, key: str) -> tuple[LocalizedText, ...]:

@@ -17,6 +17,7 @@ from django.conf import settings
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import (
     ConnectTimeoutError,
+    InvalidHeader,
     MaxRetryError,
     NewConnectionError,
     ReadTimeoutError,
@@ -24,6 +25,7 @@ from urllib3.exceptions import (
 )
 from urllib3.util import Retry, Timeout
 
+from connected_apps.authlete import pacing
 from connected_apps.authlete.breaker import Breaker
 from connected_apps.authlete.errors import (
     AuthleteCredentialsError,
@@ -134,6 +136,8 @@ class Transport:
                 operation=operation,
                 never_sent=True,
             )
+        # A paced caller (a long background job) waits its turn here, before the breaker.
+        pacing.wait_turn()
         with self._breaker.guard(operation), deadline(self._limits.deadline):
             try:
                 response = session.request(
@@ -232,8 +236,9 @@ def _session(
     retry: Retry, *, headers: Mapping[str, str], auth: tuple[str, str] | None
 ) -> requests.Session:
     session = requests.Session()
-    # The list page fans out per-app calls in parallel; the pool must hold them all.
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=retry)
+    # The list page fans out per-app calls in parallel; the pool must hold them all (as many as
+    # the Authlete thread pool in services/reads.py runs at once).
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=64, max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers.update({"Accept": "application/json", **headers})
@@ -281,10 +286,24 @@ def _error_for_status(operation: str, response: requests.Response) -> AuthleteEr
     if status == 404:
         return AuthleteNotFound(f"Authlete found nothing for {operation}{code}.", **fields)
     if status == 429 or status >= 500:
+        # Retries within the deadline honoured it already; a caller with more time may too.
         return AuthleteUnavailable(
-            f"Authlete is unavailable for {operation}: HTTP {status}{code}.", **fields
+            f"Authlete is unavailable for {operation}: HTTP {status}{code}.",
+            **fields,
+            retry_after=_retry_after(response),
         )
     return AuthleteRejected(f"Authlete rejected {operation}: HTTP {status}{code}.", **fields)
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """The seconds Retry-After asks for (a number or an HTTP date), or None."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return Retry().parse_retry_after(value)
+    except InvalidHeader:
+        return None
 
 
 def _log(

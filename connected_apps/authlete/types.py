@@ -63,6 +63,10 @@ class ClientDetails(ClientSummary):
     dynamically_registered: bool
     created_at: datetime | None
     modified_at: datetime | None
+    # The client's key/value attributes as the operator set them (e.g. first_party=true).
+    attributes: tuple[tuple[str, str], ...] = ()
+    # Locked by the service (client/lock_flag/update): it can get no new tokens.
+    locked: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,14 @@ class AppNotConnected(NotYours):
     """The subject holds no tokens for this client: not theirs to see or change."""
 
 
+class AppsNotConnected(NotYours):
+    """Some of the apps chosen together are not the subject's: the whole choice is refused."""
+
+    def __init__(self, client_ids: list[int]) -> None:
+        super().__init__(client_ids)
+        self.client_ids = client_ids
+
+
 class TokenNotFound(NotYours):
     """No token with this hash belongs to this subject and client, as Authlete lists them now."""
 

@@ -1,4 +1,4 @@
-"""Disconnecting apps: one, or all of a person's at once, each confirmed by reading back.
+"""Disconnecting apps: one, some or all of a person's at once, each confirmed by reading back.
 
 Disconnecting ends every token of the pair (access and refresh) and clears the remembered
 consent; "done" is said only once Authlete no longer lists the app's tokens.
@@ -6,12 +6,18 @@ consent; "done" is said only once Authlete no longer lists the app's tokens.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from connected_apps import authlete
 from connected_apps.models import AuditEvent
 from connected_apps.services import reads
-from connected_apps.services.apps import connected_app_get, forget_consent
+from connected_apps.services.apps import (
+    connected_app_get,
+    connected_app_selection,
+    forget_consent,
+)
 from connected_apps.services.audit import Actor, audit_attempt, audit_complete, outcome_of
 from connected_apps.services.errors import ChangeNotConfirmed, OutcomeUnknown, TokensUnreadable
 from connected_apps.services.locks import app_lock
@@ -40,6 +46,27 @@ def connected_app_revoke_all(*, subject: str, actor: Actor) -> RevokeReport:
     """Disconnect every app of the subject at once, and say exactly which are gone."""
     summaries = reads.all_authorized_clients(subject)
     apps = [app for app in reads.apps_for(subject, summaries) if app]
+    return _revoke_together(subject, apps, actor)
+
+
+def connected_app_revoke_chosen(
+    *, subject: str, client_ids: Collection[int], actor: Actor
+) -> RevokeReport:
+    """Disconnect the apps the person chose, together, and say exactly which are gone.
+
+    Every chosen id must be one of the subject's apps, read afresh under each app's lock;
+    otherwise AppsNotConnected is raised and nothing is sent. The locks are taken in client id
+    order, so two such changes overlapping on some apps cannot wait for each other forever.
+    """
+    with contextlib.ExitStack() as locks:
+        for client_id in sorted(set(client_ids)):
+            locks.enter_context(app_lock(subject, client_id))
+        apps = connected_app_selection(subject=subject, client_ids=client_ids)
+        return _revoke_together(subject, apps, actor)
+
+
+def _revoke_together(subject: str, apps: list[ConnectedApp], actor: Actor) -> RevokeReport:
+    """Revoke these apps at once, each audited, and confirm them all with one listing."""
     # Audit rows are written here, on the request's own thread and database connection:
     # every attempt before anything is sent, every outcome once all have answered.
     attempts = [_attempt(subject, app, actor) for app in apps]

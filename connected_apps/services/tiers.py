@@ -51,7 +51,7 @@ class Tier(StrEnum):
 
 _TIER_LABELS = {
     Tier.ACT: _("Can act or spend for you"),
-    Tier.AWAY: _("Works while you're away"),
+    Tier.AWAY: _("Works while you’re away"),  # noqa: RUF001
     Tier.SEE: _("Can see"),
     Tier.SIGN_IN: _("Sign-in only"),
 }

@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlencode
 
 from django.utils.timesince import timesince
 
 from connected_apps import authlete
+from connected_apps.services.filters import FilterOption, filter_options, query_params
 from connected_apps.services.renewal import Renewal, token_renews
 from connected_apps.services.rules import STALE_AFTER, token_ref, token_short_hash
 from connected_apps.services.tiers import Tier, by_consequence, spends, tiers_of
@@ -56,6 +56,8 @@ class ConnectedApp:
     record_name: str = ""
     # Whether, and until when, it can renew its own access while the person is away.
     renewal: Renewal | None = None
+    # The operator marked it as the service's own app (services/bylines.py): "Made by …".
+    first_party: bool = False
 
     @property
     def scopes(self) -> tuple[str, ...]:
@@ -122,12 +124,31 @@ class AppPage:
     query: str
     # The ListOrder value the page is in (services/apps.py).
     order: str = "review"
+    # The ListFilter values it is narrowed by (services/filters.py), and how many apps the
+    # person has in all, before search and filters ("3 of 14 apps").
+    filters: tuple[str, ...] = ()
+    overall_count: int = 0
 
     @property
     def link_params(self) -> str:
-        """The search and order as a query string, for links to other pages of the same list."""
-        params = {"q": self.query, "sort": "" if self.order == "review" else self.order}
-        return urlencode({key: value for key, value in params.items() if value})
+        """The search, order and filters as a query string, for links to other pages of the
+        same list."""
+        return query_params(self.query, self.order, self.filters)
+
+    @property
+    def filter_options(self) -> tuple[FilterOption, ...]:
+        return filter_options(self.query, self.order, self.filters)
+
+    @property
+    def unfiltered_params(self) -> str:
+        """The same search and order with no filter: the way back to the whole list."""
+        return query_params(self.query, self.order, ())
+
+    @property
+    def state_params(self) -> str:
+        """Everything that makes this page what it is, the page number too: where a change made
+        from it comes back to."""
+        return query_params(self.query, self.order, self.filters, self.page)
 
     @property
     def permissions_known(self) -> bool:

@@ -28,8 +28,10 @@ from connected_apps.services.errors import (
     NarrowingUnavailable,
     ScopeChangeRefused,
 )
+from connected_apps.services.filters import parse_filters
 from connected_apps.services.history import app_history
 from connected_apps.services.types import ConnectedApp, NarrowResult
+from connected_apps.views.cleanup import shown_list_state
 from connected_apps.views.common import (
     HtmxHttpRequest,
     actor_for,
@@ -38,6 +40,7 @@ from connected_apps.views.common import (
     subject_required,
     writes_rate_limited,
 )
+from connected_apps.views.reports import report_messages
 
 
 def _list_url(app: ConnectedApp | None = None) -> str:
@@ -49,14 +52,18 @@ def _list_url(app: ConnectedApp | None = None) -> str:
 @subject_required()
 def app_list(request: HtmxHttpRequest, subject: str) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
+    # A filter the portal does not know is named back to the person (400), not dropped quietly.
+    filters, unknown_filters = parse_filters(request.GET.getlist("filter"))
     app_page = apps.connected_app_list(
         subject=subject,
         page=page_number(request.GET.get("page")),
         query=query,
         order=_list_order(request.GET.get("sort")),
+        filters=filters,
     )
     template = fragment_template(request, "connected_apps/app_list.html", "app-list")
-    return TemplateResponse(request, template, {"app_page": app_page})
+    context = {"app_page": app_page, "unknown_filters": unknown_filters}
+    return TemplateResponse(request, template, context, status=400 if unknown_filters else 200)
 
 
 def _list_order(value: str | None) -> apps.ListOrder:
@@ -167,7 +174,8 @@ def app_revoke(request: HtmxHttpRequest, subject: str, client_id: int) -> HttpRe
             # The row becomes the result, where the person is looking; the count follows,
             # for the search the list is showing.
             query = _shown_query(request)
-            app_page = apps.connected_app_count(subject=subject, query=query)
+            filters = shown_list_state(request).filters
+            app_page = apps.connected_app_count(subject=subject, query=query, filters=filters)
             context = {"app": app, "announcement": message, "app_page": app_page}
             return TemplateResponse(request, "connected_apps/app_list.html#app-gone", context)
         messages.success(request, message)
@@ -184,23 +192,7 @@ def app_revoke_all(request: HtmxHttpRequest, subject: str) -> HttpResponse:
     form = RevokeAllForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         report = revoke.connected_app_revoke_all(subject=subject, actor=actor_for(request))
-        if report.revoked:
-            names = ", ".join(app.name for app in report.revoked)
-            messages.success(request, _("Disconnected: %(names)s.") % {"names": names})
-        if report.failed:
-            names = ", ".join(app.name for app in report.failed)
-            messages.error(
-                request,
-                _("Could not disconnect: %(names)s. They still have access; try again.")
-                % {"names": names},
-            )
-        if report.unknown:
-            names = ", ".join(app.name for app in report.unknown)
-            messages.warning(
-                request,
-                _("Could not confirm: %(names)s. Check whether they are still listed.")
-                % {"names": names},
-            )
+        report_messages(request, report)
         if request.htmx:
             return HttpResponseClientRedirect(_list_url())
         return redirect(_list_url())
@@ -220,8 +212,8 @@ def narrowed_message(name: str, result: NarrowResult) -> str:
     """What a narrowing did, as Authlete confirmed it: the person hears when access had to end."""
     if result.app is None:
         return _(
-            "To take those permissions back, %(app)s had to be disconnected: Authlete would "
-            "otherwise have let it keep them. It will ask you again when you next use it."
+            "To take those permissions back, %(app)s had to be disconnected: the account service "
+            "would otherwise have let it keep them. It will ask you again when you next use it."
         ) % {"app": name}
     kept = len(result.app.permissions)
     message = ngettext(

@@ -308,6 +308,6 @@ subject_required = _identity_required(
 developer_required = _identity_required(
     developer_for_user,
     "connected_apps/not_developer.html",
-    gettext_lazy("You have no such client."),
+    gettext_lazy("None of your clients has that ID."),
     is_subject=False,
 )

@@ -438,7 +438,7 @@ def test_activity_shows_my_changes_and_what_support_did_with_the_reason(
     client_id = johns_apps[0]
     john_client.post(reverse("connected_apps:revoke", args=[client_id]))
     support_client.post(
-        reverse("admin:staff_app_revoke", args=[john.pk, johns_apps[1]]),
+        reverse("admin:staff_app_revoke", args=[john.username, johns_apps[1]]),
         {"reason": "Requested by phone, ticket 42"},
     )
     html = john_client.get(reverse("connected_apps:activity")).content.decode()

@@ -67,8 +67,19 @@ def test_the_list_and_its_in_place_forms(signed_in: Callable[..., Page], scheme:
         "/apps/revoke-all/",
         "/apps/?page=2",
         "/apps/?q=zzz",
+        "/apps/?filter=stale&filter=away",
+        "/apps/?filter=stale&q=zzz",
     ],
-    ids=["details", "narrow", "revoke", "revoke-all", "second-page", "no-match"],
+    ids=[
+        "details",
+        "narrow",
+        "revoke",
+        "revoke-all",
+        "second-page",
+        "no-match",
+        "filtered",
+        "filtered-empty",
+    ],
 )
 def test_full_pages(john_page: Page, path: str):
     john_page.goto(path)
@@ -142,4 +153,47 @@ def test_the_admin_view_of_someones_apps(
     expect(page.get_by_role("heading", level=1, name="Connected apps")).to_be_visible()
     page.goto(f"/admin/people/{john.pk}/apps/")
     expect(page.get_by_role("heading", name=demo.CLIENT_NAMES[TEMPO])).to_be_visible()
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_staff_console(
+    new_context: Callable[..., Any],
+    make_user: Callable[..., Any],
+    support_user: Any,
+    sandbox: Any,
+    scheme: str,
+):
+    make_user("john")
+    page = new_context(color_scheme=scheme).new_page()
+    page.goto("/admin/")
+    page.get_by_label("Username or email").fill(support_user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.get_by_role("heading", name="Staff console")).to_be_visible()
+    assert_accessible(page)
+    console = "/admin/console/"
+    person = f"{console}subjects/john/"
+    for path in (
+        f"{console}?q=jo",
+        person,
+        f"{person}?filter=away&sort=name",
+        f"{person}apps/{TEMPO}/",
+        f"{person}apps/{TEMPO}/revoke/",
+        f"{person}apps/{TEMPO}/narrow/",
+        f"{person}revoke-all/",
+        f"{console}audit/",
+        f"{console}audit/?date_from=never",
+    ):
+        page.goto(path)
+        assert_accessible(page)
+    page.goto(f"{person}apps/{TEMPO}/revoke/")
+    page.evaluate("document.querySelector('textarea[name=reason]').removeAttribute('required')")
+    page.get_by_role("button", name=f"Disconnect {demo.CLIENT_NAMES[TEMPO]}").click()
+    expect(page.get_by_role("alert")).to_contain_text("Give a reason")
+    assert_accessible(page)
+    page.get_by_label("Reason").fill("Asked by phone")
+    page.get_by_role("button", name=f"Disconnect {demo.CLIENT_NAMES[TEMPO]}").click()
+    expect(page.get_by_role("status")).to_contain_text("Disconnected")
+    page.goto(f"{console}audit/")
     assert_accessible(page)
