@@ -128,7 +128,7 @@ def test_the_report_says_who_was_disconnected(responder, rogue):
     sweep = Sweep.objects.get()
     response = responder.get(reverse("admin:staff_incident_sweep", args=[sweep.pk]))
     html = response.content.decode()
-    assert "4 of 4 people no longer hold the app; 0 failed." in html
+    assert "No longer holding the app: 4 of 4. Failed: 0." in html
     assert 'http-equiv="refresh"' not in html and "hx-trigger" not in html
     assert all(f"<code>{subject}</code>" in html for subject in PEOPLE)
 

@@ -56,7 +56,7 @@ def test_disconnecting_an_app_mails_the_person_once_with_a_way_to_react(
     assert message["To"] == "john@example.com"
     text, html = parts(message)
     assert f"{name} was disconnected" in text and f"{name} was disconnected" in html
-    assert "Wasn't you?" in text
+    assert "Wasn\u2019t you?" in text
     found = links(text)
     assert f"{BASE}/apps/activity/" in found
     assert f"{BASE}{reverse('account_change_password')}" in found
@@ -139,7 +139,7 @@ def test_a_french_speaker_is_written_to_in_french(smtp, john, john_client, sandb
     message = smtp.messages[0]
     with translation.override("fr"):
         expected = gettext("%(app)s has less access to your account") % {"app": name}
-        wasnt_you = gettext("Wasn't you?")
+        wasnt_you = gettext("Wasn\u2019t you?")
     assert message["Subject"] == expected
     text, _ = parts(message)
     assert wasnt_you in text

@@ -69,9 +69,7 @@ def test_by_keyboard_a_sweep_starts_and_its_progress_becomes_the_report(
     _work()
     # htmx polls every 2 s and swaps the region in place: no reload, the report appears.
     expect(page.get_by_role("heading", name="Report")).to_be_visible(timeout=8_000)
-    expect(page.get_by_role("status")).to_have_text(
-        "3 of 3 people no longer hold the app; 0 failed."
-    )
+    expect(page.get_by_role("status")).to_have_text("No longer holding the app: 3 of 3. Failed: 0.")
     assert sandbox.control("GET", "state/tokens", params={"clientId": rogue}) == []
 
 
